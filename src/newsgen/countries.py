@@ -1,0 +1,139 @@
+"""Country names in many languages ↔ ISO 3166 alpha-2 codes, from Babel's CLDR data.
+
+CLDR knows every country's name in hundreds of languages ("Киргизия",
+"Usbekistan", "Côte d’Ivoire"). A small alias table covers what CLDR lacks:
+former and informal names ("Turkey", "Kirghizia", "USA").
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from babel import Locale, localedata
+
+# CLDR territory codes that are not countries, or only reserved in ISO 3166-1.
+_NOT_COUNTRIES = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
+)
+
+# Names people write that CLDR does not list, in any language.
+ALIASES: Mapping[str, str] = {
+    "america": "US",
+    "united states of america": "US",
+    "us": "US",
+    "u.s.": "US",
+    "usa": "US",
+    "u.s.a.": "US",
+    "uk": "GB",
+    "u.k.": "GB",
+    "britain": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "turkey": "TR",
+    "kirghizia": "KG",
+    "kirgizia": "KG",
+    "kyrgyz republic": "KG",
+    "tadzhikistan": "TJ",
+    "russian federation": "RU",
+    "soviet union": "RU",
+    "ivory coast": "CI",
+    "burma": "MM",
+    "swaziland": "SZ",
+    "macedonia": "MK",
+    "czech republic": "CZ",
+    "holland": "NL",
+    "east timor": "TL",
+    "cape verde": "CV",
+    "vatican": "VA",
+    "uae": "AE",
+    "drc": "CD",
+    "dr congo": "CD",
+    "republic of korea": "KR",
+    "korea": "KR",
+    "dprk": "KP",
+    "persia": "IR",
+    "kosova": "XK",
+}
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
+
+
+def normalize(name: str) -> str:
+    """Fold a country name for lookup: case, apostrophes, spacing, a leading 'the'."""
+    text = unicodedata.normalize("NFKC", name).translate(_APOSTROPHES).casefold()
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[4:] if text.startswith("the ") else text
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    """Every ISO 3166 alpha-2 code CLDR names."""
+    return frozenset(code for code in Locale.parse("en").territories if _is_country(code))
+
+
+@functools.cache
+def _names_in(language: str) -> dict[str, str]:
+    """Folded name → code, for one language."""
+    try:
+        territories = Locale.parse(language.replace("-", "_")).territories
+    except (ValueError, LookupError):
+        return {}
+    return {normalize(name): code for code, name in territories.items() if _is_country(code)}
+
+
+@functools.cache
+def _all_names() -> dict[str, str]:
+    """Folded name → code over every language CLDR has; English wins a clash."""
+    table: dict[str, str] = {}
+    for language in sorted(i for i in localedata.locale_identifiers() if "_" not in i):
+        for name, code in _names_in(language).items():
+            table.setdefault(name, code)
+    table.update(_names_in("en"))
+    return table
+
+
+def resolve_country(name: str, languages: Iterable[str] = ()) -> str | None:
+    """The ISO code for a country written as a code, an alias, or a name in any language."""
+    stripped = name.strip()
+    if len(stripped) == 2 and stripped.isascii() and stripped.upper() in country_codes():
+        return stripped.upper()
+    folded = normalize(stripped)
+    if folded in ALIASES:
+        return ALIASES[folded]
+    for language in (*languages, "en"):
+        code = _names_in(language).get(folded)
+        if code:
+            return code
+    return _all_names().get(folded)
+
+
+def suggest_country(name: str) -> str | None:
+    """The English name closest to a misspelt country name, if one is close."""
+    english = _names_in("en")
+    candidates = list(english) + list(ALIASES)
+    matches = difflib.get_close_matches(normalize(name), candidates, n=1, cutoff=0.75)
+    if not matches:
+        return None
+    code = english.get(matches[0]) or ALIASES[matches[0]]
+    return country_name(code, "en")
+
+
+@functools.cache
+def country_name(code: str, language: str) -> str:
+    """A country's name in a language, falling back to English, then to the code."""
+    for candidate in (language.replace("-", "_"), "en"):
+        try:
+            name = Locale.parse(candidate).territories.get(code)
+        except (ValueError, LookupError):
+            continue
+        if name:
+            return str(name)
+    return code
+
+
+def _is_country(code: str) -> bool:
+    return len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES

@@ -1,0 +1,130 @@
+"""The exception tree, and the exit code each one ends a run with.
+
+    NewsgenError                  exit 1
+    ├── ConfigError               exit 1   newsgen.yaml is wrong
+    ├── ContentError              exit 1   an article is wrong
+    ├── TemplateError             exit 1   a template is wrong
+    ├── OutputError               exit 3   the output folder cannot be used safely
+    └── UsageError                exit 2   the command line is wrong
+    BuildFailed                   exit of its worst error; carries every error found
+
+Each error knows the file it is about and, where there is one, the line, so
+that its message reads like a compiler's: ``articles/x.md:3: 'date' is not a date``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_CONTENT = 1
+EXIT_USAGE = 2
+EXIT_OUTPUT = 3
+
+
+class NewsgenError(Exception):
+    """A problem the user can fix, located at a file and line where there is one."""
+
+    exit_code = EXIT_CONTENT
+
+    def __init__(
+        self,
+        message: str,
+        path: Path | str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.hint = hint
+
+    def location(self, root: Path | None = None) -> str:
+        """The 'file:line' prefix, with the file relative to root where it lies inside it."""
+        if self.path is None:
+            return ""
+        shown = _relative(self.path, root)
+        return f"{shown}:{self.line}" if self.line is not None else shown
+
+    def describe(self, root: Path | None = None) -> str:
+        """The whole message as a user reads it."""
+        where = self.location(root)
+        text = f"{where}: {self.message}" if where else self.message
+        return f"{text} ({self.hint})" if self.hint else text
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+class ConfigError(NewsgenError):
+    """newsgen.yaml or a command-line setting is wrong."""
+
+
+class ContentError(NewsgenError):
+    """An article file is wrong."""
+
+
+class TemplateError(NewsgenError):
+    """A template does not parse or fails while rendering."""
+
+
+class OutputError(NewsgenError):
+    """The output folder cannot be written safely."""
+
+    exit_code = EXIT_OUTPUT
+
+
+class UsageError(NewsgenError):
+    """The command line is wrong."""
+
+    exit_code = EXIT_USAGE
+
+
+@dataclass(frozen=True)
+class BuildWarning:
+    """A problem that does not stop the build unless --strict is given."""
+
+    message: str
+    path: Path | None = None
+    line: int | None = None
+
+    def describe(self, root: Path | None = None) -> str:
+        """The warning as a user reads it."""
+        if self.path is None:
+            return f"warning: {self.message}"
+        where = _relative(self.path, root)
+        where = f"{where}:{self.line}" if self.line is not None else where
+        return f"{where}: warning: {self.message}"
+
+
+class BuildFailed(NewsgenError):
+    """Every error a run found, reported together."""
+
+    def __init__(self, errors: Sequence[NewsgenError]) -> None:
+        ordered = sorted(errors, key=_error_order)
+        super().__init__(f"{len(ordered)} error(s)")
+        self.errors: tuple[NewsgenError, ...] = tuple(ordered)
+        self.exit_code = max((e.exit_code for e in ordered), default=EXIT_CONTENT)
+
+
+def raise_if_any(errors: Iterable[NewsgenError]) -> None:
+    """Raise BuildFailed when the collection holds any error."""
+    collected = list(errors)
+    if collected:
+        raise BuildFailed(collected)
+
+
+def _error_order(error: NewsgenError) -> tuple[str, int, str]:
+    return (str(error.path or ""), error.line or 0, error.message)
+
+
+def _relative(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix()

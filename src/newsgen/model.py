@@ -1,0 +1,73 @@
+"""The records that flow through the pipeline: frozen, typed, and free of I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article's front matter, plus where its body lies in its file.
+
+    The body itself is not held: it is read again when the article's page is
+    rendered, so memory grows with metadata and not with text.
+    """
+
+    path: Path
+    """The article file, absolute."""
+    slug: str
+    title: str
+    date: dt.date
+    source: str
+    language: str
+    countries: tuple[str, ...]
+    """ISO 3166 alpha-2 codes, in the order the author gave them."""
+    tags: tuple[str, ...]
+    summary: str
+    source_url: str | None = None
+    author: str | None = None
+    story: str | None = None
+    timestamp: dt.datetime | None = None
+    """The full date-time when the front matter gives one."""
+    body_line: int = 1
+    """The line of the file on which the Markdown body begins."""
+    body_digest: str = ""
+    """sha256 of the body text, so a changed body is noticed without holding it."""
+    digest: str = ""
+    """sha256 of the whole file: the record's identity for caching and fingerprints."""
+
+    @property
+    def sort_key(self) -> tuple[dt.date, str, str]:
+        """Timeline order: by date, then time of day, then slug."""
+        time = self.timestamp.strftime("%H:%M:%S") if self.timestamp else ""
+        return (self.date, time, self.slug)
+
+    @property
+    def year(self) -> int:
+        """The year the article appeared."""
+        return self.date.year
+
+
+@dataclass(frozen=True)
+class Story:
+    """Articles that report one event: translations and follow-ups."""
+
+    key: str
+    articles: tuple[Article, ...]
+    """In timeline order."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: where it goes, how it is made, and what it is made from."""
+
+    url: str
+    """The path inside the site, e.g. 'articles/some-slug.html'."""
+    template: str
+    context: dict[str, Any]
+    """What the template sees, besides the site-wide globals. Plain data only."""
+    bodies: tuple[Article, ...] = ()
+    """Articles whose Markdown body the page renders."""

@@ -1,0 +1,137 @@
+"""The site map: which pages exist, the template each uses, and the data each is made from."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from newsgen import urls
+from newsgen.config import Config
+from newsgen.countries import country_name
+from newsgen.enrich import Archive
+from newsgen.model import Article, Page
+
+
+def plan_pages(archive: Archive, config: Config) -> list[Page]:
+    """Every page of the site, in a stable order; the sitemap last, since it lists the others."""
+    pages = [
+        _index(archive, config),
+        *_articles(archive),
+        _countries_index(archive, config),
+        *_countries(archive),
+        _timeline(archive),
+        *_years(archive),
+        _feed(urls.SITE_FEED, None, archive.newest(config.feed_size)),
+        *(
+            _feed(urls.country_feed_url(code), code, articles[: config.feed_size])
+            for code, articles in archive.by_country.items()
+        ),
+        Page(urls.NOT_FOUND, "404.html", {}),
+    ]
+    html_urls = sorted(p.url for p in pages if p.url.endswith(".html") and p.url != urls.NOT_FOUND)
+    lastmod = _last_changes(archive)
+    sitemap = [(url, lastmod.get(url)) for url in html_urls]
+    pages.append(Page(urls.SITEMAP, "sitemap.xml", {"entries": sitemap}))
+    return pages
+
+
+def static_files(config: Config) -> Iterator[tuple[str, Path]]:
+    """The files of static/, with the URL each is copied to."""
+    folder = config.path("static")
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            yield urls.static_url(relative.as_posix()), path
+
+
+def _index(archive: Archive, config: Config) -> Page:
+    return Page(
+        urls.INDEX,
+        "index.html",
+        {
+            "latest": archive.newest(config.latest_count),
+            "countries": _country_counts(archive, config),
+            "years": [(year, len(items)) for year, items in archive.by_year.items()],
+            "total": len(archive.articles),
+        },
+    )
+
+
+def _articles(archive: Archive) -> Iterator[Page]:
+    for article in archive.articles:
+        yield Page(
+            urls.article_url(article.slug),
+            "article.html",
+            {
+                "article": article,
+                "story": archive.story_of(article),
+                "previous": archive.previous.get(article.slug),
+                "next": archive.following.get(article.slug),
+            },
+            bodies=(article,),
+        )
+
+
+def _country_counts(archive: Archive, config: Config) -> list[tuple[str, int]]:
+    """Country codes with their article counts, in alphabetical order of their names."""
+    return sorted(
+        ((code, len(items)) for code, items in archive.by_country.items()),
+        key=lambda pair: (country_name(pair[0], config.language).casefold(), pair[0]),
+    )
+
+
+def _countries_index(archive: Archive, config: Config) -> Page:
+    return Page(urls.COUNTRIES, "countries.html", {"countries": _country_counts(archive, config)})
+
+
+def _countries(archive: Archive) -> Iterator[Page]:
+    for code, articles in archive.by_country.items():
+        yield Page(urls.country_url(code), "country.html", {"code": code, "articles": articles})
+
+
+def _timeline(archive: Archive) -> Page:
+    years = []
+    for year, articles in archive.by_year.items():
+        months = Counter(a.date.month for a in articles)
+        years.append((year, len(articles), sorted(months.items())))
+    return Page(urls.TIMELINE, "timeline.html", {"years": years, "total": len(archive.articles)})
+
+
+def _years(archive: Archive) -> Iterator[Page]:
+    years = list(archive.by_year)
+    for index, (year, articles) in enumerate(archive.by_year.items()):
+        months: dict[int, list[Article]] = {}
+        for article in articles:
+            months.setdefault(article.date.month, []).append(article)
+        yield Page(
+            urls.year_url(year),
+            "year.html",
+            {
+                "year": year,
+                "months": [(month, tuple(items)) for month, items in months.items()],
+                "total": len(articles),
+                "previous_year": years[index - 1] if index > 0 else None,
+                "next_year": years[index + 1] if index + 1 < len(years) else None,
+            },
+        )
+
+
+def _feed(url: str, code: str | None, articles: tuple[Article, ...]) -> Page:
+    return Page(url, "feed.xml", {"code": code, "entries": articles})
+
+
+def _last_changes(archive: Archive) -> dict[str, str]:
+    """For the sitemap: the date of the newest article each page shows."""
+    changes = {urls.article_url(a.slug): a.date.isoformat() for a in archive.articles}
+    for code, articles in archive.by_country.items():
+        changes[urls.country_url(code)] = articles[0].date.isoformat()
+    for year, articles in archive.by_year.items():
+        changes[urls.year_url(year)] = articles[-1].date.isoformat()
+    if archive.articles:
+        newest = archive.articles[-1].date.isoformat()
+        for url in (urls.INDEX, urls.COUNTRIES, urls.TIMELINE):
+            changes[url] = newest
+    return changes

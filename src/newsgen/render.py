@@ -1,0 +1,250 @@
+"""Pages → bytes: the Jinja environment, Markdown → safe HTML, and the template filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import traceback
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markdown
+import nh3
+from babel import Locale
+from babel.dates import format_date
+from markupsafe import Markup
+
+from newsgen import urls
+from newsgen.config import Config
+from newsgen.countries import country_name
+from newsgen.errors import TemplateError
+from newsgen.model import Article, Page
+
+_MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
+
+# What sanitized Markdown may keep: the tags Markdown itself makes, and a few more.
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dfn", "div",
+    "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {
+    "*": {"lang", "title", "dir"},
+    "a": {"href"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "time": {"datetime"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+    "ol": {"start"},
+}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str, allow_raw_html: bool) -> Markup:
+    """An article body as HTML; raw HTML in it is sanitized unless the site trusts it."""
+    rendered = markdown.markdown(text, extensions=_MARKDOWN_EXTENSIONS, output_format="html")
+    if not allow_raw_html:
+        rendered = nh3.clean(
+            rendered,
+            tags=_ALLOWED_TAGS,
+            attributes=_ALLOWED_ATTRIBUTES,
+            url_schemes=_URL_SCHEMES,
+            link_rel="noopener noreferrer",
+        )
+    return Markup(rendered)
+
+
+def make_environment(config: Config) -> jinja2.Environment:
+    """The Jinja environment: autoescape everywhere, and a misspelt name fails the build."""
+    folder = config.path("templates")
+    if not folder.is_dir():
+        raise TemplateError("the templates folder does not exist", folder)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        site=config,
+        urls=urls,
+        article_url=lambda a: urls.article_url(a.slug),
+        country_url=urls.country_url,
+        country_feed_url=urls.country_feed_url,
+        year_url=urls.year_url,
+        month_anchor=urls.month_anchor,
+        link=_link,
+        absolute=lambda url: urls.absolute(config.base_url, url),
+        entry_id=entry_id,
+        feed_id=feed_id,
+        news_article_ld=lambda a: news_article_ld(a, config.language),
+        collection_ld=lambda code, articles: collection_ld(code, articles, config),
+    )
+    env.filters.update(
+        long_date=long_date,
+        month_name=month_name,
+        country_name=lambda code, language=config.language: country_name(code, language),
+        language_name=lambda code, language=config.language: language_name(code, language),
+        atom_date=atom_date,
+    )
+    return env
+
+
+def template_fingerprints(config: Config) -> dict[str, str]:
+    """Template name → hash of its source, to tell when a page must be made again."""
+    import hashlib
+
+    folder = config.path("templates")
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def render_page(
+    env: jinja2.Environment, page: Page, body: Callable[[Article], Markup]
+) -> bytes:
+    """One page's bytes, or a TemplateError that names the template and line."""
+    try:
+        template = env.get_template(page.template)
+        bodies = {article.slug: body(article) for article in page.bodies}
+        text = template.render(page.context, page_url=page.url, bodies=bodies)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(exc.message or "syntax error", _template_path(env, exc.name), exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template '{exc.name}' does not exist", _template_path(env, None)) from None
+    except Exception as exc:  # anything raised inside a template is the template's error
+        path, line = _template_frame(env, exc)
+        if path is None:
+            raise
+        raise TemplateError(f"while rendering {page.url}: {exc}", path, line) from None
+    return text.encode("utf-8")
+
+
+def _template_path(env: jinja2.Environment, name: str | None) -> Path:
+    loader = env.loader
+    folder = Path(loader.searchpath[0]) if isinstance(loader, jinja2.FileSystemLoader) else Path()
+    return folder / name if name else folder
+
+
+def _template_frame(env: jinja2.Environment, exc: BaseException) -> tuple[Path | None, int | None]:
+    """The innermost template file and line in an exception's traceback."""
+    folder = _template_path(env, None).resolve()
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = Path(frame.filename)
+        if path.is_absolute() and path.resolve().is_relative_to(folder):
+            return path, frame.lineno
+    return None, None
+
+
+# --- template helpers ------------------------------------------------------------------
+
+
+@jinja2.pass_context
+def _link(context: Any, target: str) -> str:
+    """A link from the page being rendered to another page of the site."""
+    return urls.relative(context["page_url"], target)
+
+
+@functools.cache
+def long_date(value: dt.date, language: str) -> str:
+    """A date written out in a language: '14 October 2021', '21. Januar 2025'."""
+    return str(format_date(value, format="long", locale=_locale(language)))
+
+
+@functools.cache
+def month_name(month: int, language: str) -> str:
+    """A month's name, as it stands alone, in a language."""
+    return str(_locale(language).months["stand-alone"]["wide"][month])
+
+
+@functools.cache
+def language_name(code: str, language: str) -> str:
+    """A language's name, written in another language: 'de' in English is 'German'."""
+    target = _locale(code)
+    name = _locale(language).languages.get(target.language) or code
+    return str(name)
+
+
+def atom_date(article: Article) -> str:
+    """An article's time as RFC 3339, midnight UTC when only a date is known."""
+    if article.timestamp is not None:
+        stamp = article.timestamp
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=dt.UTC)
+        return stamp.isoformat()
+    return f"{article.date.isoformat()}T00:00:00Z"
+
+
+def entry_id(article: Article) -> str:
+    """A feed entry id that stays the same while the article keeps its slug."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"newsgen:article:{article.slug}").urn
+
+
+def feed_id(url: str) -> str:
+    """A feed id that stays the same while the feed keeps its path."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"newsgen:feed:{url}").urn
+
+
+def _place(code: str, language: str) -> dict[str, str]:
+    return {"@type": "Country", "name": country_name(code, language), "identifier": code}
+
+
+def news_article_ld(article: Article, language: str) -> dict[str, Any]:
+    """schema.org NewsArticle data for an article page."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "datePublished": article.timestamp.isoformat() if article.timestamp else article.date.isoformat(),
+        "inLanguage": article.language,
+        "description": article.summary,
+        "publisher": {"@type": "Organization", "name": article.source},
+    }
+    if article.source_url:
+        data["isBasedOn"] = article.source_url
+    if article.author:
+        data["author"] = {"@type": "Person", "name": article.author}
+    if article.tags:
+        data["keywords"] = list(article.tags)
+    if article.countries:
+        places = [_place(code, language) for code in article.countries]
+        data["about"] = places
+        data["contentLocation"] = places
+    return data
+
+
+def collection_ld(code: str, articles: tuple[Article, ...], config: Config) -> dict[str, Any]:
+    """schema.org CollectionPage data for a country page."""
+    page = urls.country_url(code)
+    return {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": country_name(code, config.language),
+        "inLanguage": config.language,
+        "about": _place(code, config.language),
+        "hasPart": [
+            {"@type": "NewsArticle", "headline": a.title, "url": _ld_url(page, urls.article_url(a.slug), config)}
+            for a in articles[:100]
+        ],
+    }
+
+
+def _ld_url(page: str, target: str, config: Config) -> str:
+    # JSON-LD resolves a relative URL against the page it stands on.
+    return urls.absolute(config.base_url, target) if config.base_url else urls.relative(page, target)
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code.replace("-", "_"))
