@@ -30,16 +30,26 @@ class _UsageProblem(Exception):
 
 def make_parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
-    parser = _Parser(prog="newsgen", description="Build a static news archive from Markdown articles.")
-    parser.add_argument("--root", type=Path, default=None, help="the project folder (default: the current folder)")
+    parser = _Parser(
+        prog="newsgen", description="Build a static news archive from Markdown articles."
+    )
+    parser.add_argument(
+        "--root", type=Path, default=None, help="the project folder (default: the current folder)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     build = commands.add_parser("build", help="build the site into the output folder")
     _site_options(build)
-    build.add_argument("--full", action="store_true", help="render every page, not only changed ones")
-    build.add_argument("--force", action="store_true", help="build into a folder that holds other files")
+    build.add_argument(
+        "--full", action="store_true", help="render every page, not only changed ones"
+    )
+    build.add_argument(
+        "--force", action="store_true", help="build into a folder that holds other files"
+    )
 
-    check = commands.add_parser("check", help="check articles, settings, templates and links; write nothing")
+    check = commands.add_parser(
+        "check", help="check articles, settings, templates and links; write nothing"
+    )
     _site_options(check)
     return parser
 
@@ -47,7 +57,9 @@ def make_parser() -> argparse.ArgumentParser:
 def _site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", type=Path, help="the articles folder (default: articles)")
     parser.add_argument("--output", type=Path, help="the output folder (default: _site)")
-    parser.add_argument("--strict", action="store_true", default=None, help="treat warnings as errors")
+    parser.add_argument(
+        "--strict", action="store_true", default=None, help="treat warnings as errors"
+    )
 
 
 def main(argv: Sequence[str] | None = None, default_root: Path | None = None) -> int:
@@ -67,6 +79,7 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
             return _check(config, out, err)
         return _build(config, args, out, err)
     except BuildFailed as failed:
+        _print_warnings(failed.warnings, root, err)
         for error in failed.errors:
             print(error.describe(root), file=err)
         print(f"{len(failed.errors)} error(s); nothing was written.", file=err)

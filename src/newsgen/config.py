@@ -69,7 +69,9 @@ _OPTION_TYPES: dict[str, type] = {
 }
 
 
-def load_config(root: Path, overrides: dict[str, Any] | None = None) -> tuple[Config, list[BuildWarning]]:
+def load_config(
+    root: Path, overrides: dict[str, Any] | None = None
+) -> tuple[Config, list[BuildWarning]]:
     """Read newsgen.yaml in root if there is one, then apply the overrides."""
     root = root.resolve()
     config_path = root / CONFIG_FILE
@@ -91,7 +93,9 @@ def _read_config_file(path: Path) -> tuple[dict[str, Any], list[BuildWarning]]:
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise ConfigError(
-            f"cannot read the settings: {exc}".splitlines()[0], path, None if line is None else line + 1
+            f"cannot read the settings: {exc}".splitlines()[0],
+            path,
+            None if line is None else line + 1,
         ) from None
     if data is None:
         return {}, []
@@ -103,7 +107,9 @@ def _read_config_file(path: Path) -> tuple[dict[str, Any], list[BuildWarning]]:
         kind = _OPTION_TYPES.get(str(key))
         if kind is None:
             known = ", ".join(sorted(_OPTION_TYPES))
-            warnings.append(BuildWarning(f"unknown setting '{key}' is ignored (known: {known})", path))
+            warnings.append(
+                BuildWarning(f"unknown setting '{key}' is ignored (known: {known})", path)
+            )
             continue
         if kind is Path and isinstance(value, str):
             value = Path(value)

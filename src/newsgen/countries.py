@@ -72,7 +72,8 @@ def normalize(name: str) -> str:
 @functools.cache
 def country_codes() -> frozenset[str]:
     """Every ISO 3166 alpha-2 code CLDR names."""
-    return frozenset(code for code in Locale.parse("en").territories if _is_country(code))
+    territories: Iterable[str] = [str(code) for code in Locale.parse("en").territories]
+    return frozenset(code for code in territories if _is_country(code))
 
 
 @functools.cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,14 +50,16 @@ def build_archive(records: Iterable[Article]) -> Archive:
         by_year[article.year].append(article)
         if article.story:
             by_story[article.story].append(article)
-    previous = {b.slug: a for a, b in zip(articles, articles[1:], strict=False)}
-    following = {a.slug: b for a, b in zip(articles, articles[1:], strict=False)}
+    previous = {b.slug: a for a, b in itertools.pairwise(articles)}
+    following = {a.slug: b for a, b in itertools.pairwise(articles)}
     return Archive(
         articles=articles,
         by_country={code: tuple(reversed(by_country[code])) for code in sorted(by_country)},
         by_year={year: tuple(by_year[year]) for year in sorted(by_year)},
         stories={
-            key: Story(key, tuple(group)) for key, group in sorted(by_story.items()) if len(group) > 1
+            key: Story(key, tuple(group))
+            for key, group in sorted(by_story.items())
+            if len(group) > 1
         },
         previous=previous,
         following=following,

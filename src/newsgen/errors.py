@@ -103,18 +103,21 @@ class BuildWarning:
 class BuildFailed(NewsgenError):
     """Every error a run found, reported together."""
 
-    def __init__(self, errors: Sequence[NewsgenError]) -> None:
+    def __init__(
+        self, errors: Sequence[NewsgenError], warnings: Sequence[BuildWarning] = ()
+    ) -> None:
         ordered = sorted(errors, key=_error_order)
         super().__init__(f"{len(ordered)} error(s)")
         self.errors: tuple[NewsgenError, ...] = tuple(ordered)
+        self.warnings: tuple[BuildWarning, ...] = tuple(warnings)
         self.exit_code = max((e.exit_code for e in ordered), default=EXIT_CONTENT)
 
 
-def raise_if_any(errors: Iterable[NewsgenError]) -> None:
+def raise_if_any(errors: Iterable[NewsgenError], warnings: Sequence[BuildWarning] = ()) -> None:
     """Raise BuildFailed when the collection holds any error."""
     collected = list(errors)
     if collected:
-        raise BuildFailed(collected)
+        raise BuildFailed(collected, warnings)
 
 
 def _error_order(error: NewsgenError) -> tuple[str, int, str]:

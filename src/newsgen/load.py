@@ -138,7 +138,9 @@ def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].rstrip("\r\n").strip() != "---":
         raise ContentError(
-            "no front matter: the file must begin with a '---' line", path, 1,
+            "no front matter: the file must begin with a '---' line",
+            path,
+            1,
             hint="see README.md for the article format",
         )
     for index in range(1, len(lines)):
@@ -176,7 +178,8 @@ def _yaml_error(exc: yaml.MarkedYAMLError, path: Path) -> ContentError:
     line = mark.line + _YAML_LINE_OFFSET if mark is not None else 1
     problem = exc.problem or "cannot be read"
     if "constructor for the tag" in problem:
-        tag = problem.rsplit("tag", 1)[-1].strip(" '")
+        quoted = re.search(r"'([^']+)'", problem)
+        tag = (quoted.group(1) if quoted else "?").replace("tag:yaml.org,2002:", "!!")
         return ContentError(
             f"YAML tag '{tag}' is not allowed: front matter holds plain values only", path, line
         )
@@ -197,7 +200,9 @@ class _ArticleBuilder:
     def line(self, key: str) -> int:
         return self.located.lines.get(key, 1)
 
-    def error(self, key: str, message: str, hint: str | None = None, line: int | None = None) -> None:
+    def error(
+        self, key: str, message: str, hint: str | None = None, line: int | None = None
+    ) -> None:
         self.errors.append(ContentError(message, self.path, line or self.line(key), hint))
 
     def build(self, body: str, body_line: int, text: str) -> Article | None:
@@ -297,7 +302,8 @@ class _ArticleBuilder:
                 self.error("date", f"'date' is not a real date: '{raw}' ({reason})")
             else:
                 self.error(
-                    "date", f"'date' is not a date: '{raw}'",
+                    "date",
+                    f"'date' is not a date: '{raw}'",
                     "write it as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+hh:mm",
                 )
             return None, None
@@ -313,7 +319,9 @@ class _ArticleBuilder:
         try:
             Locale.parse(code.replace("-", "_"))
         except (UnknownLocaleError, ValueError):
-            self.error("language", f"unknown language '{value}'", "use a code like 'en', 'de' or 'ru'")
+            self.error(
+                "language", f"unknown language '{value}'", "use a code like 'en', 'de' or 'ru'"
+            )
         return code
 
     def countries(self, language: str) -> tuple[str, ...]:
@@ -322,7 +330,9 @@ class _ArticleBuilder:
             return ()
         if not isinstance(value, list):
             self.error(
-                "countries", "'countries' must be a list", f"countries: [{self.located.raw.get('countries', '…')}]"
+                "countries",
+                "'countries' must be a list",
+                f"write it as a list: countries: [{self.located.raw.get('countries', '…')}]",
             )
             return ()
         codes: list[str] = []
@@ -331,17 +341,25 @@ class _ArticleBuilder:
             line, raw = lines[index] if index < len(lines) else (self.line("countries"), "")
             if isinstance(item, bool) and raw.lower() in _YAML_BOOLS:
                 self.error(
-                    "countries", f"a country was read as {str(item).lower()}: '{raw}'",
-                    f"quote it: \"{raw}\" (YAML reads {raw} as {str(item).lower()})", line,
+                    "countries",
+                    f"'{raw}' was read as {str(item).lower()}, not as a country",
+                    f'quote it: "{raw}"',
+                    line,
                 )
                 continue
             if not isinstance(item, str):
-                self.error("countries", f"a country must be a name or code, not {item!r}", line=line)
+                self.error(
+                    "countries", f"a country must be a name or code, not {item!r}", line=line
+                )
                 continue
             code = resolve_country(item, (language,))
             if code is None:
                 guess = suggest_country(item)
-                hint = f"did you mean '{guess}'?" if guess else "use a country name or an ISO code like 'UZ'"
+                hint = (
+                    f"did you mean '{guess}'?"
+                    if guess
+                    else "use a country name or an ISO code like 'UZ'"
+                )
                 self.error("countries", f"unknown country '{item}'", hint, line)
             elif code not in codes:
                 codes.append(code)
@@ -352,7 +370,11 @@ class _ArticleBuilder:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.error(key, f"'{key}' must be a list", f"{key}: [{self.located.raw.get(key, '…')}]")
+            self.error(
+                key,
+                f"'{key}' must be a list",
+                f"write it as a list: {key}: [{self.located.raw.get(key, '…')}]",
+            )
             return ()
         lines = self.located.items.get(key, [])
         result: list[str] = []
@@ -362,7 +384,9 @@ class _ArticleBuilder:
                 if item.strip() not in result:
                     result.append(item.strip())
             else:
-                self.error(key, f"each of '{key}' must be text, not {item!r}", f'quote it: "{raw}"', line)
+                self.error(
+                    key, f"each of '{key}' must be text, not {item!r}", f'quote it: "{raw}"', line
+                )
         return tuple(result)
 
     def url(self, key: str) -> str | None:
@@ -370,7 +394,9 @@ class _ArticleBuilder:
         if value is None:
             return None
         if not re.match(r"https?://[^\s/]+", value):
-            self.error(key, f"'{key}' must be a web address starting with http:// or https://: '{value}'")
+            self.error(
+                key, f"'{key}' must be a web address starting with http:// or https://: '{value}'"
+            )
             return None
         return value
 
@@ -402,7 +428,15 @@ class _ArticleBuilder:
 
 _TRANSLITERATIONS = {
     # Where a language has its own way to write its letters in ASCII.
-    "de": [["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"], ["ß", "ss"]],
+    "de": [
+        ["Ä", "Ae"],
+        ["Ö", "Oe"],
+        ["Ü", "Ue"],
+        ["ä", "ae"],
+        ["ö", "oe"],
+        ["ü", "ue"],
+        ["ß", "ss"],
+    ],
 }
 
 
@@ -451,11 +485,17 @@ def find_article_files(source: Path) -> Iterator[Path]:
             yield path
 
 
-def load_article(path: Path, config: Config) -> tuple[Article | None, list[NewsgenError], list[BuildWarning]]:
+def load_article(
+    path: Path, config: Config
+) -> tuple[Article | None, list[NewsgenError], list[BuildWarning]]:
     """One file → its record, or its errors."""
     source = config.path("source").resolve()
     if path.is_symlink() and not path.resolve().is_relative_to(source):
-        return None, [ContentError(f"this link points outside {source.name}/: {path.resolve()}", path)], []
+        return (
+            None,
+            [ContentError(f"this link points outside {source.name}/: {path.resolve()}", path)],
+            [],
+        )
     try:
         text = read_text(path)
     except ContentError as exc:
@@ -479,11 +519,11 @@ def load_articles(config: Config) -> tuple[list[Article], list[NewsgenError], li
         warnings.extend(file_warnings)
         if article is not None:
             articles.append(article)
-    errors.extend(find_clashes(articles))
+    errors.extend(find_clashes(articles, source.parent))
     return articles, errors, warnings
 
 
-def find_clashes(articles: Iterable[Article]) -> list[NewsgenError]:
+def find_clashes(articles: Iterable[Article], root: Path) -> list[NewsgenError]:
     """Two articles whose slugs would write one file (also on case-blind file systems)."""
     owners: dict[str, Article] = {}
     errors: list[NewsgenError] = []
@@ -493,11 +533,18 @@ def find_clashes(articles: Iterable[Article]) -> list[NewsgenError]:
         if first is not article:
             errors.append(
                 ContentError(
-                    f"slug '{article.slug}' is already used by {first.path.name}: both would "
-                    f"write the same page",
+                    f"slug '{article.slug}' is already used by {_shown(first.path, root)}: "
+                    "both would write the same page",
                     article.path,
                     1,
                     hint="give one of them its own 'slug:'",
                 )
             )
     return errors
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

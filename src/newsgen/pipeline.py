@@ -73,7 +73,7 @@ def load_archive(config: Config) -> tuple[Archive, list[BuildWarning]]:
     if config.strict:
         errors.extend(ContentError(w.message, w.path, w.line) for w in warnings)
         warnings = []
-    raise_if_any(errors)
+    raise_if_any(errors, warnings)
     return build_archive(articles), warnings
 
 
@@ -98,7 +98,11 @@ def render_changed(
 ) -> Iterator[tuple[Page, str, bytes | None]]:
     """Each page with its fingerprint and bytes; bytes are None where the last build's stand."""
     env = make_environment(config)
-    sources = {name: env.loader.get_source(env, name)[0] for name in env.list_templates()} if env.loader else {}
+    sources = (
+        {name: env.loader.get_source(env, name)[0] for name in env.list_templates()}
+        if env.loader
+        else {}
+    )
     hashes = template_hashes(env, sources)
     site = build_fingerprint(config, hashes)
     body = _body_renderer(config)
@@ -120,7 +124,10 @@ def render_all(config: Config) -> dict[str, bytes]:
     """Every page of the site in memory, written nowhere: for `check` and for tests."""
     archive, _ = load_archive(config)
     pages = plan_pages(archive, config)
-    files = {page.url: data or b"" for page, _, data in render_changed(pages, config, lambda _: None, full=True)}
+    files = {
+        page.url: data or b""
+        for page, _, data in render_changed(pages, config, lambda _: None, full=True)
+    }
     for url, path in static_files(config):
         files[url] = path.read_bytes()
     return files

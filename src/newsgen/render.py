@@ -111,18 +111,20 @@ def template_fingerprints(config: Config) -> dict[str, str]:
     }
 
 
-def render_page(
-    env: jinja2.Environment, page: Page, body: Callable[[Article], Markup]
-) -> bytes:
+def render_page(env: jinja2.Environment, page: Page, body: Callable[[Article], Markup]) -> bytes:
     """One page's bytes, or a TemplateError that names the template and line."""
     try:
         template = env.get_template(page.template)
         bodies = {article.slug: body(article) for article in page.bodies}
         text = template.render(page.context, page_url=page.url, bodies=bodies)
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(exc.message or "syntax error", _template_path(env, exc.name), exc.lineno) from None
+        raise TemplateError(
+            exc.message or "syntax error", _template_path(env, exc.name), exc.lineno
+        ) from None
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"template '{exc.name}' does not exist", _template_path(env, None)) from None
+        raise TemplateError(
+            f"template '{exc.name}' does not exist", _template_path(env, None)
+        ) from None
     except Exception as exc:  # anything raised inside a template is the template's error
         path, line = _template_frame(env, exc)
         if path is None:
@@ -206,7 +208,9 @@ def news_article_ld(article: Article, language: str) -> dict[str, Any]:
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article.title,
-        "datePublished": article.timestamp.isoformat() if article.timestamp else article.date.isoformat(),
+        "datePublished": article.timestamp.isoformat()
+        if article.timestamp
+        else article.date.isoformat(),
         "inLanguage": article.language,
         "description": article.summary,
         "publisher": {"@type": "Organization", "name": article.source},
@@ -234,7 +238,11 @@ def collection_ld(code: str, articles: tuple[Article, ...], config: Config) -> d
         "inLanguage": config.language,
         "about": _place(code, config.language),
         "hasPart": [
-            {"@type": "NewsArticle", "headline": a.title, "url": _ld_url(page, urls.article_url(a.slug), config)}
+            {
+                "@type": "NewsArticle",
+                "headline": a.title,
+                "url": _ld_url(page, urls.article_url(a.slug), config),
+            }
             for a in articles[:100]
         ],
     }
@@ -242,7 +250,9 @@ def collection_ld(code: str, articles: tuple[Article, ...], config: Config) -> d
 
 def _ld_url(page: str, target: str, config: Config) -> str:
     # JSON-LD resolves a relative URL against the page it stands on.
-    return urls.absolute(config.base_url, target) if config.base_url else urls.relative(page, target)
+    return (
+        urls.absolute(config.base_url, target) if config.base_url else urls.relative(page, target)
+    )
 
 
 @functools.cache

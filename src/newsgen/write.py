@@ -244,7 +244,8 @@ def _write_manifest(folder: Path, entries: dict[str, Entry], atomic: bool) -> No
         "generator": "newsgen",
         "version": _MANIFEST_VERSION,
         "files": {
-            url: {"sha256": e.sha256, "fingerprint": e.fingerprint} for url, e in sorted(entries.items())
+            url: {"sha256": e.sha256, "fingerprint": e.fingerprint}
+            for url, e in sorted(entries.items())
         },
     }
     text = json.dumps(data, indent=0, sort_keys=True) + "\n"

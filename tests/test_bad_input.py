@@ -1,0 +1,210 @@
+"""Each bad input, dropped into a working archive: one clear file:line message, exit 1, site untouched."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from newsgen.cli import main
+
+from .conftest import article_text, make_site, snapshot
+
+GOOD = article_text("A good article", countries="[Uzbekistan]")
+
+
+def _fm(*lines: str, body: str = "Body.\n") -> bytes:
+    return ("---\n" + "\n".join(lines) + "\n---\n" + body).encode()
+
+
+BASE = ("title: T", "date: 2021-10-14", "source: S")
+
+# name → (file bytes, the exact message printed for it)
+CASES: dict[str, tuple[bytes, str]] = {
+    "no-front-matter": (
+        b"Just some text.\n",
+        "articles/bad.md:1: no front matter: the file must begin with a '---' line "
+        "(see README.md for the article format)",
+    ),
+    "unclosed-front-matter": (
+        b"---\ntitle: T\ndate: 2021-10-14\n",
+        "articles/bad.md:1: the front matter is never closed: add a '---' line after it",
+    ),
+    "empty-file": (
+        b"",
+        "articles/bad.md:1: the file is empty; an article starts with '---' front matter",
+    ),
+    "yaml-syntax": (
+        _fm("title: [unclosed", "date: 2021-10-14", "source: S"),
+        "articles/bad.md:3: the front matter is not valid YAML: did not find expected ',' or ']'",
+    ),
+    "python-tag": (
+        _fm("title: !!python/object/apply:os.system ['echo hi']", "date: 2021-10-14", "source: S"),
+        "articles/bad.md:2: YAML tag '!!python/object/apply:os.system' is not allowed: "
+        "front matter holds plain values only",
+    ),
+    "duplicate-key": (
+        _fm(*BASE, "title: Again"),
+        "articles/bad.md:5: 'title' is given twice (first on line 2)",
+    ),
+    "missing-source": (
+        _fm("title: T", "date: 2021-10-14"),
+        "articles/bad.md:1: missing required field 'source' (who published it)",
+    ),
+    "impossible-date": (
+        _fm("title: T", "date: 2021-02-31", "source: S"),
+        "articles/bad.md:3: 'date' is not a real date: '2021-02-31' (day is out of range for month)",
+    ),
+    "not-a-date": (
+        _fm("title: T", "date: last tuesday", "source: S"),
+        "articles/bad.md:3: 'date' is not a date: 'last tuesday' "
+        "(write it as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+hh:mm)",
+    ),
+    "countries-not-a-list": (
+        _fm(*BASE, "countries: Uzbekistan"),
+        "articles/bad.md:5: 'countries' must be a list (write it as a list: countries: [Uzbekistan])",
+    ),
+    "norway-read-as-false": (
+        _fm(*BASE, "countries:", "  - Russia", "  - NO"),
+        "articles/bad.md:7: 'NO' was read as false, not as a country (quote it: \"NO\")",
+    ),
+    "number-as-title": (
+        _fm("title: 1984", "date: 2021-10-14", "source: S"),
+        "articles/bad.md:2: 'title' must be text, not a number (quote it: title: \"1984\")",
+    ),
+    "bool-as-title": (
+        _fm("title: yes", "date: 2021-10-14", "source: S"),
+        "articles/bad.md:2: 'title' must be text, but yes was read as true (quote it: title: \"yes\")",
+    ),
+    "unknown-country": (
+        _fm(*BASE, "countries: [Uzbekstan]"),
+        "articles/bad.md:5: unknown country 'Uzbekstan' (did you mean 'Uzbekistan'?)",
+    ),
+    "not-utf8": (
+        _fm(*BASE).replace(b"title: T", b"title: Caf\xe9"),
+        "articles/bad.md:2: the file is not UTF-8: byte 0xe9 cannot be read (save it as UTF-8)",
+    ),
+    "binary": (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "articles/bad.md: this is not a text file (it holds binary data)",
+    ),
+    "slug-parent": (
+        _fm(*BASE, "slug: ../escape"),
+        "articles/bad.md:5: 'slug' must be one name of letters, digits, '-', '_' or '.': '../escape' "
+        "(it names a file, so it cannot hold '/', '\\', '..' or start with '.')",
+    ),
+    "slug-absolute": (
+        _fm(*BASE, "slug: /etc/passwd"),
+        "articles/bad.md:5: 'slug' must be one name of letters, digits, '-', '_' or '.': '/etc/passwd' "
+        "(it names a file, so it cannot hold '/', '\\', '..' or start with '.')",
+    ),
+    "slug-backslash": (
+        _fm(*BASE, "slug: 'a\\b'"),
+        "articles/bad.md:5: 'slug' must be one name of letters, digits, '-', '_' or '.': 'a\\\\b' "
+        "(it names a file, so it cannot hold '/', '\\', '..' or start with '.')",
+    ),
+    "slug-nul": (
+        _fm(*BASE, 'slug: "a\\0b"'),
+        "articles/bad.md:5: 'slug' must be one name of letters, digits, '-', '_' or '.': 'a\\x00b' "
+        "(it names a file, so it cannot hold '/', '\\', '..' or start with '.')",
+    ),
+    "javascript-source-url": (
+        _fm(*BASE, "source_url: javascript:alert(1)"),
+        "articles/bad.md:5: 'source_url' must be a web address starting with http:// or https://: "
+        "'javascript:alert(1)'",
+    ),
+    "same-url": (
+        article_text("A good article").encode(),
+        "articles/good.md:1: slug 'a-good-article' is already used by articles/bad.md: "
+        "both would write the same page (give one of them its own 'slug:')",
+    ),
+}
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    """A working archive, built once."""
+    root = tmp_path / "project"
+    make_site(root, {"good.md": GOOD})
+    assert main(["--root", str(root), "build"]) == 0
+    return root
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_is_reported_and_site_untouched(
+    name: str, built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, message = CASES[name]
+    before = snapshot(built / "_site")
+    capsys.readouterr()
+    (built / "articles" / "bad.md").write_bytes(data)
+
+    code = main(["--root", str(built), "build"])
+
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert err[0] == message
+    assert err[-1] == "1 error(s); nothing was written."
+    assert "Traceback" not in "\n".join(err)
+    assert snapshot(built / "_site") == before
+
+
+def test_symlink_outside_articles(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = built.parent / "secret.md"
+    outside.write_text(GOOD, encoding="utf-8")
+    before = snapshot(built / "_site")
+    capsys.readouterr()
+    os.symlink(outside, built / "articles" / "link.md")
+
+    code = main(["--root", str(built), "build"])
+
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert err[0] == f"articles/link.md: this link points outside articles/: {outside}"
+    assert snapshot(built / "_site") == before
+
+
+def test_every_error_in_every_file_is_reported_at_once(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (built / "articles" / "one.md").write_bytes(_fm("title: 1984", "date: 2021-02-31", "source: S"))
+    (built / "articles" / "two.md").write_bytes(b"")
+    capsys.readouterr()
+
+    assert main(["--root", str(built), "build"]) == 1
+
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "articles/one.md:2: 'title' must be text, not a number (quote it: title: \"1984\")",
+        "articles/one.md:3: 'date' is not a real date: '2021-02-31' (day is out of range for month)",
+        "articles/two.md:1: the file is empty; an article starts with '---' front matter",
+        "3 error(s); nothing was written.",
+    ]
+
+
+def test_unknown_field_warns_and_fails_under_strict(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (built / "articles" / "extra.md").write_bytes(
+        _fm("title: Other", "date: 2021-10-14", "source: S", "countres: [UZ]")
+    )
+    capsys.readouterr()
+
+    assert main(["--root", str(built), "build"]) == 0
+    assert (
+        "articles/extra.md:5: warning: unknown field 'countres' (did you mean 'countries'?)"
+        in capsys.readouterr().err
+    )
+
+    assert main(["--root", str(built), "build", "--strict"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "articles/extra.md:5: unknown field 'countres' (did you mean 'countries'?)"
+
+
+def test_byte_order_mark_is_fine(built: Path) -> None:
+    (built / "articles" / "bom.md").write_bytes(
+        b"\xef\xbb\xbf" + article_text("With a BOM").encode()
+    )
+    assert main(["--root", str(built), "build"]) == 0
+    assert (built / "_site" / "articles" / "with-a-bom.html").is_file()

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+
+import pytest
+
+from newsgen.config import Config
+from newsgen.errors import BuildFailed, TemplateError
+from newsgen.pipeline import build, render_all
+from newsgen.render import long_date, render_markdown
+
+from .conftest import article_text
+
+PAYLOAD = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'&"
+
+
+class _Scanner(HTMLParser):
+    """Finds anything executable in an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=…>")
+            if value and re.match(r"\s*(javascript|vbscript|data):", value, re.I):
+                self.problems.append(f"<{tag} {name}={value}>")
+        if tag == "script" and ("type", "application/ld+json") not in attrs:
+            self.problems.append("<script>")
+        if tag in {"iframe", "object", "embed", "form"}:
+            self.problems.append(f"<{tag}>")
+
+
+def test_markdown_keeps_structure_and_drops_scripts() -> None:
+    html = render_markdown(
+        '## Sub\n\n> quote\n\n<script>x()</script>\n\n<p onclick="x()">hi</p>\n\n'
+        "[a](javascript:alert(1)) [b](https://example.org) <a href='vbscript:x'>c</a>\n",
+        allow_raw_html=False,
+    )
+    assert "<h2>Sub</h2>" in html and "<blockquote>" in html
+    assert "<script" not in html and "onclick" not in html
+    assert "javascript:" not in html and "vbscript:" not in html
+    assert 'href="https://example.org"' in html
+
+
+def test_trusted_raw_html_is_kept_when_allowed() -> None:
+    assert '<video controls=""></video>' in render_markdown(
+        '<video controls=""></video>\n', allow_raw_html=True
+    )
+    assert "<video" not in render_markdown('<video controls=""></video>\n', allow_raw_html=False)
+
+
+def test_dates_are_written_in_the_articles_language() -> None:
+    day = dt.date(2025, 1, 21)
+    assert long_date(day, "de") == "21. Januar 2025"
+    assert long_date(day, "en") == "January 21, 2025"
+    assert long_date(day, "ru") == "21 января 2025\u202fг."
+
+
+def test_no_payload_from_content_reaches_any_output_file(site: Callable[..., Config]) -> None:
+    quoted = PAYLOAD.replace("\\", "\\\\").replace('"', '\\"')
+    config = site(
+        {
+            "x.md": article_text(
+                title=f'"{quoted}"',
+                source=f'"{quoted}"',
+                tags=f'["{quoted}"]',
+                summary=f'"{quoted}"',
+                author=f'"{quoted}"',
+                story="xss",
+                countries="[UZ]",
+                body=f'{PAYLOAD}\n\n[click](javascript:alert(3))\n\n<a href="JaVaScRiPt:alert(4)">x</a>\n\n'
+                "<svg onload=alert(5)></svg><iframe src=x></iframe>\n",
+            ),
+            "y.md": article_text(title="Sibling", story="xss", language="de", countries="[UZ]"),
+        }
+    )
+    build(config)
+    output = config.path("output")
+    files = sorted(p for p in output.rglob("*") if p.is_file())
+    assert len(files) > 10
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert "<script>alert" not in text, path
+        assert "javascript:" not in text.lower(), path
+        if path.suffix == ".html":
+            scanner = _Scanner()
+            scanner.feed(text)
+            assert scanner.problems == [], path
+            for block in re.findall(
+                r'<script type="application/ld\+json">(.*?)</script>', text, re.S
+            ):
+                assert "<" not in block and ">" not in block, path
+    # The payload is shown as text, not dropped.
+    page = (
+        output / "articles" / "script-alert-1-script-img-src-x-onerror-alert-2.html"
+    ).read_text()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_country_payload_is_an_error_not_output(site: Callable[..., Config]) -> None:
+    config = site({"x.md": article_text(countries='["<script>alert(1)</script>"]')})
+    with pytest.raises(BuildFailed) as failed:
+        build(config)
+    assert "unknown country '<script>alert(1)</script>'" in failed.value.errors[0].message
+
+
+def test_a_misspelt_template_variable_fails_with_template_and_line(
+    site: Callable[..., Config],
+) -> None:
+    config = site({"a.md": article_text()})
+    template = config.path("templates") / "countries.html"
+    template.write_text(
+        template.read_text().replace("{{ countries | length }}", "{{ countrees | length }}")
+    )
+    with pytest.raises(TemplateError) as error:
+        render_all(config)
+    assert error.value.path == template
+    assert error.value.line == 5
+    assert "'countrees' is undefined" in error.value.message
+
+
+def test_a_template_syntax_error_names_template_and_line(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text()})
+    (config.path("templates") / "404.html").write_text(
+        "{% extends 'base.html' %}\n{% block main %}\n{% if %}\n"
+    )
+    with pytest.raises(TemplateError) as error:
+        render_all(config)
+    assert error.value.path is not None and error.value.path.name == "404.html"
+    assert error.value.line == 3

@@ -1,0 +1,216 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from newsgen.cli import main
+from newsgen.config import Config
+from newsgen.errors import OutputError
+from newsgen.pipeline import build
+from newsgen.write import Staging, safe_url
+
+from .conftest import PROJECT, article_text, snapshot
+
+
+def _leftovers(config: Config) -> list[Path]:
+    output = config.path("output")
+    return sorted(output.parent.glob(f".{output.name}.*"))
+
+
+def test_a_second_build_with_no_change_writes_nothing(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text(countries="[UZ]"), "b.md": article_text("Other")})
+    first = build(config)
+    assert first.written and first.rendered == first.pages
+    output = config.path("output")
+    times = {p: p.stat().st_mtime_ns for p in output.rglob("*")}
+
+    second = build(config)
+
+    assert second.written == [] and second.removed == [] and second.rendered == 0
+    assert {p: p.stat().st_mtime_ns for p in output.rglob("*")} == times
+    assert _leftovers(config) == []
+
+
+def test_only_changed_pages_are_rendered_and_written(site: Callable[..., Config]) -> None:
+    config = site(
+        {"a.md": article_text("First"), "b.md": article_text("Second", date="2022-01-01")}
+    )
+    build(config)
+    path = config.path("source") / "b.md"
+    path.write_text(path.read_text().replace("The first paragraph.", "A changed paragraph."))
+
+    report = build(config)
+
+    assert "articles/second.html" in report.written
+    assert "articles/first.html" not in report.written
+    assert report.rendered < report.pages
+
+
+def test_removed_articles_lose_their_pages(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text("First", countries="[UZ]"), "b.md": article_text("Second")})
+    build(config)
+    (config.path("source") / "a.md").unlink()
+
+    report = build(config)
+
+    output = config.path("output")
+    assert "articles/first.html" in report.removed
+    assert not (output / "articles" / "first.html").exists()
+    assert not (output / "countries" / "uz.html").exists()
+
+
+def test_files_newsgen_did_not_write_are_kept(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text("First")})
+    build(config)
+    output = config.path("output")
+    (output / "CNAME").write_text("archive.example.org\n")
+    (output / ".git").mkdir()
+    (output / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (config.path("source") / "b.md").write_text(article_text("Second"))
+
+    build(config)
+    (config.path("source") / "b.md").unlink()
+    build(config)
+
+    assert (output / "CNAME").read_text() == "archive.example.org\n"
+    assert (output / ".git" / "HEAD").read_text() == "ref: refs/heads/main\n"
+
+
+def test_a_foreign_file_is_never_overwritten(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text("First")})
+    build(config)
+    output = config.path("output")
+    (output / "articles" / "second.html").write_text("mine")
+    (config.path("source") / "b.md").write_text(article_text("Second"))
+
+    with pytest.raises(OutputError, match="newsgen did not write it"):
+        build(config)
+    assert (output / "articles" / "second.html").read_text() == "mine"
+
+
+@pytest.mark.parametrize("where", [".", "articles", "templates", ".."])
+def test_refuses_folders_that_hold_the_project(
+    where: str, site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text()})
+    before = snapshot(config.root.parent)
+
+    code = main(["--root", str(config.root), "build", "--output", where])
+
+    assert code == 3
+    assert "refusing to build into" in capsys.readouterr().err
+    assert snapshot(config.root.parent) == before
+
+
+def test_refuses_the_home_folder(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text()})
+    assert main(["--root", str(config.root), "build", "--output", str(Path.home())]) == 3
+    assert "your home folder" in capsys.readouterr().err
+
+
+def test_refuses_a_folder_of_other_files_unless_forced(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text()})
+    other = config.root / "notes"
+    other.mkdir()
+    (other / "todo.txt").write_text("keep me")
+
+    assert main(["--root", str(config.root), "build", "--output", "notes"]) == 3
+    assert "holds files newsgen did not write" in capsys.readouterr().err
+    assert sorted(os.listdir(other)) == ["todo.txt"]
+
+    assert main(["--root", str(config.root), "build", "--output", "notes", "--force"]) == 0
+    assert (other / "todo.txt").read_text() == "keep me"
+    assert (other / "index.html").is_file()
+
+
+@pytest.mark.parametrize("url", ["../x", "/etc/passwd", "a/../../x", "a\\b", "a\x00b", "", "a//b"])
+def test_paths_outside_the_output_are_refused(url: str) -> None:
+    with pytest.raises(OutputError):
+        safe_url(url)
+
+
+def test_one_path_is_never_written_twice(tmp_path: Path) -> None:
+    staging = Staging(tmp_path / "_site")
+    staging.put("index.html", b"one")
+    with pytest.raises(OutputError, match="same path"):
+        staging.put("index.html", b"two")
+    staging.discard()
+
+
+# A build killed at a chosen point, with SIGKILL, in a child process.
+_KILLED_BUILD = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    sys.path.insert(0, {src!r})
+    from newsgen import write
+    from newsgen.config import load_config
+    from newsgen.pipeline import build
+
+    point = sys.argv[2]
+    def die(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    if point == "while-staging":
+        original = write.Staging.put
+        count = [0]
+        def put(self, *args, **kwargs):
+            count[0] += 1
+            if count[0] == 3:
+                die()
+            return original(self, *args, **kwargs)
+        write.Staging.put = put
+    elif point == "before-swap":
+        write._swap = die
+    elif point == "after-exchange":
+        original_exchange = write._exchange
+        def exchange(a, b):
+            original_exchange(a, b)
+            die()
+        write._exchange = exchange
+    config, _ = load_config(Path(sys.argv[1]))
+    build(config)
+    """
+)
+
+
+@pytest.mark.parametrize("point", ["while-staging", "before-swap", "after-exchange"])
+def test_a_killed_build_leaves_a_whole_site(
+    point: str, site: Callable[..., Config], tmp_path: Path
+) -> None:
+    config = site({f"a{i}.md": article_text(f"Article {i}", countries="[UZ]") for i in range(5)})
+    build(config)
+    output = config.path("output")
+    (output / "CNAME").write_text("kept\n")
+    old = snapshot(output)
+    edited = config.path("source") / "a1.md"
+    edited.write_text(edited.read_text().replace("The first paragraph.", "Edited."))
+    script = tmp_path / "killed.py"
+    script.write_text(_KILLED_BUILD.format(src=str(PROJECT / "src")))
+
+    child = subprocess.run(
+        [sys.executable, str(script), str(config.root), point], capture_output=True
+    )
+
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()
+    if point == "after-exchange":
+        assert snapshot(output) != old  # the new build was already in place
+        assert (output / "CNAME").read_text() == "kept\n"
+    else:
+        assert snapshot(output) == old
+    assert _leftovers(config)  # what the killed build left behind...
+    build(config)
+    assert _leftovers(config) == []  # ...the next build cleans up
+    assert "Edited." in (output / "articles" / "article-1.html").read_text()
+    assert (output / "CNAME").read_text() == "kept\n"
