@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from newsgen.config import Config, load_config
-from newsgen.errors import EXIT_OK, EXIT_USAGE, BuildFailed, BuildWarning, NewsgenError
+from newsgen.errors import (
+    EXIT_CONTENT,
+    EXIT_OK,
+    EXIT_USAGE,
+    BuildFailed,
+    BuildWarning,
+    NewsgenError,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,17 +122,29 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
 
 
 def _check(config: Config, out: TextIO, err: TextIO) -> int:
-    from newsgen.linkcheck import check_links
+    from newsgen.linkcheck import check_folder, check_links
     from newsgen.pipeline import render_all
+    from newsgen.write import read_manifest
 
     files = render_all(config)
     problems = check_links(files)
+    output = config.path("output")
+    built = output.is_dir() and read_manifest(output) is not None
+    if built:
+        shown = _shown(output, config.root)
+        problems += [f"{shown}{problem}" for problem in check_folder(output)]
     for problem in problems:
-        print(f"{problem}", file=err)
+        print(problem, file=err)
     if problems:
-        print(f"{len(problems)} broken link(s) in {len(files)} files.", file=err)
-        return 1
-    print(f"OK: {len(files)} files checked, every article, template and link is sound.", file=out)
+        print(f"{len(problems)} broken link(s).", file=err)
+        return EXIT_CONTENT
+    checked = f"{len(files)} pages and files" + (
+        f", and the built site in {_shown(output, config.root)}" if built else ""
+    )
+    print(
+        f"OK: articles, settings and templates are sound; every link resolves in {checked}.",
+        file=out,
+    )
     return EXIT_OK
 
 

@@ -298,7 +298,7 @@ class _ArticleBuilder:
             return stamp.date(), stamp
         except ValueError as exc:
             reason = str(exc)
-            if _DATE.fullmatch(raw[:10]) and "range" in reason:
+            if _DATE.fullmatch(raw[:10]):
                 self.error("date", f"'date' is not a real date: '{raw}' ({reason})")
             else:
                 self.error(

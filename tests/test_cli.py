@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from newsgen.cli import main
+from newsgen.config import Config
+
+from .conftest import article_text, snapshot
+
+
+def test_build_prints_a_summary(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text(countries="[UZ]")})
+    assert main(["--root", str(config.root), "build"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Built 10 pages from 1 articles in ")
+    assert "files written" in out
+
+
+def test_source_and_output_options(site: Callable[..., Config], tmp_path: Path) -> None:
+    config = site({})
+    other = config.root / "drafts"
+    other.mkdir()
+    (other / "d.md").write_text(article_text("Draft"))
+    assert main(["--root", str(config.root), "build", "--source", "drafts", "--output", "out"]) == 0
+    assert (config.root / "out" / "articles" / "draft.html").is_file()
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["build", "--no-such-option"]) == 2
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+    assert main(["frobnicate"]) == 2
+
+
+def test_a_bad_setting_names_the_file(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text()})
+    (config.root / "newsgen.yaml").write_text("title: [unclosed\n")
+    assert main(["--root", str(config.root), "build"]) == 1
+    assert capsys.readouterr().err.startswith("newsgen.yaml:2: cannot read the settings")
+
+
+def test_an_unknown_setting_warns(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text()}, settings="titel: X\n")
+    assert main(["--root", str(config.root), "build"]) == 0
+    assert "newsgen.yaml: warning: unknown setting 'titel' is ignored" in capsys.readouterr().err
+
+
+def test_an_unknown_site_language_is_an_error(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text()})
+    (config.root / "newsgen.yaml").write_text("language: xx-nonsense\n")
+    assert main(["--root", str(config.root), "build"]) == 1
+    assert "unknown site language 'xx-nonsense'" in capsys.readouterr().err
+
+
+def test_check_writes_nothing_and_passes(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text()})
+    before = snapshot(config.root)
+    assert main(["--root", str(config.root), "check"]) == 0
+    assert capsys.readouterr().out.startswith("OK: ")
+    assert snapshot(config.root) == before
+
+
+def test_check_reports_bad_articles(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text(date="2021-13-01")})
+    assert main(["--root", str(config.root), "check"]) == 1
+    assert "articles/a.md:3: 'date' is not a real date" in capsys.readouterr().err
+
+
+def test_check_finds_broken_links_in_a_template(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text()})
+    template = config.path("templates") / "404.html"
+    template.write_text(template.read_text().replace("{{ link(urls.INDEX) }}", "/index.html"))
+    assert main(["--root", str(config.root), "check"]) == 1
+    err = capsys.readouterr().err
+    assert "404.html:" in err and "starts with '/'" in err
+
+
+def test_check_finds_broken_links_in_the_built_site(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text(countries="[UZ]")})
+    assert main(["--root", str(config.root), "build"]) == 0
+    (config.path("output") / "countries" / "uz.html").unlink()
+    capsys.readouterr()
+    assert main(["--root", str(config.root), "check"]) == 1
+    assert "which does not exist" in capsys.readouterr().err
+
+
+def test_build_py_builds_the_project_it_stands_in(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from .conftest import PROJECT
+
+    output = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, str(PROJECT / "build.py"), "--output", str(output)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (output / "index.html").is_file()
