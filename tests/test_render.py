@@ -118,11 +118,13 @@ def test_a_misspelt_template_variable_fails_with_template_and_line(
     template.write_text(
         template.read_text().replace("{{ countries | length }}", "{{ countrees | length }}")
     )
-    with pytest.raises(TemplateError) as error:
+    with pytest.raises(BuildFailed) as failed:
         render_all(config)
-    assert error.value.path == template
-    assert error.value.line == 5
-    assert "'countrees' is undefined" in error.value.message
+    (error,) = failed.value.errors
+    assert isinstance(error, TemplateError)
+    assert error.path == template
+    assert error.line == 5
+    assert "'countrees' is undefined" in error.message
 
 
 def test_a_template_syntax_error_names_template_and_line(site: Callable[..., Config]) -> None:
@@ -130,7 +132,9 @@ def test_a_template_syntax_error_names_template_and_line(site: Callable[..., Con
     (config.path("templates") / "404.html").write_text(
         "{% extends 'base.html' %}\n{% block main %}\n{% if %}\n"
     )
-    with pytest.raises(TemplateError) as error:
+    with pytest.raises(BuildFailed) as failed:
         render_all(config)
-    assert error.value.path is not None and error.value.path.name == "404.html"
-    assert error.value.line == 3
+    (error,) = failed.value.errors
+    assert isinstance(error, TemplateError)
+    assert error.path is not None and error.path.name == "404.html"
+    assert error.line == 3

@@ -13,20 +13,24 @@ import functools
 import hashlib
 from collections.abc import Mapping
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import jinja2
 import jinja2.meta
 
+from newsgen.cache import code_fingerprint
 from newsgen.config import Config
 from newsgen.model import Article, Page
 
 
 def build_fingerprint(config: Config, templates: Mapping[str, str]) -> str:
     """What every page depends on: settings, and the versions of the code that renders."""
-    versions = [f"{name}={_version(name)}" for name in ("jinja2", "markdown", "babel", "nh3")]
-    return _hash(config.fingerprint(), _code_hash(), *versions)
+    return _hash(config.fingerprint(), code_fingerprint(), library_versions())
+
+
+def library_versions() -> str:
+    """The versions of the libraries whose output lands in pages."""
+    return ",".join(f"{name}={_version(name)}" for name in ("jinja2", "markdown", "babel", "nh3"))
 
 
 def page_fingerprint(page: Page, site: str, template_hashes: Mapping[str, str]) -> str:
@@ -64,17 +68,36 @@ def template_hashes(env: jinja2.Environment, sources: Mapping[str, str]) -> dict
 
 def _stable(value: Any) -> str:
     """A text that is equal for equal values, in any process and under any hash seed."""
-    if isinstance(value, Article):
-        return f"A{value.digest}"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{_stable(k)}:{_stable(v)}" for k, v in sorted(value.items())) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_stable(v) for v in value) + "]"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool):
-        return repr(value)
-    raise TypeError(f"a page context holds a value that cannot be fingerprinted: {value!r}")
+    out: list[str] = []
+    _flatten(value, out)
+    return "".join(out)
+
+
+def _flatten(value: Any, out: list[str]) -> None:
+    # Every value is tagged and sized, so two different contexts never flatten alike.
+    kind = type(value)
+    if kind is Article:
+        out.append("A" + value.digest)
+    elif kind is str:
+        out.append(f"s{len(value)}:{value}")
+    elif kind is tuple or kind is list:
+        out.append(f"[{len(value)}")
+        for item in value:
+            if type(item) is Article:
+                out.append("A" + item.digest)
+            else:
+                _flatten(item, out)
+    elif kind is dict:
+        out.append(f"{{{len(value)}")
+        for key in sorted(value):
+            _flatten(key, out)
+            _flatten(value[key], out)
+    elif value is None or kind is int or kind is bool or kind is float:
+        out.append(f"v{value!r};")
+    elif isinstance(value, dt.date):
+        out.append(f"d{value.isoformat()};")
+    else:
+        raise TypeError(f"a page context holds a value that cannot be fingerprinted: {value!r}")
 
 
 def _hash(*parts: str) -> str:
@@ -83,13 +106,6 @@ def _hash(*parts: str) -> str:
         digest.update(part.encode("utf-8"))
         digest.update(b"\x00")
     return digest.hexdigest()
-
-
-@functools.cache
-def _code_hash() -> str:
-    """newsgen's own source, so that a changed newsgen rebuilds every page."""
-    package = Path(__file__).parent
-    return _hash(*(path.read_text(encoding="utf-8") for path in sorted(package.glob("*.py"))))
 
 
 @functools.cache

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 EXIT_OK = 0
 EXIT_CONTENT = 1
@@ -41,6 +42,12 @@ class NewsgenError(Exception):
         self.path = Path(path) if path is not None else None
         self.line = line
         self.hint = hint
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[NewsgenError], tuple[str, Path | None, int | None, str | None]]:
+        # Errors cross process boundaries when pages render in a pool; keep where they point.
+        return (type(self), (self.message, self.path, self.line, self.hint))
 
     def location(self, root: Path | None = None) -> str:
         """The 'file:line' prefix, with the file relative to root where it lies inside it."""
@@ -111,6 +118,9 @@ class BuildFailed(NewsgenError):
         self.errors: tuple[NewsgenError, ...] = tuple(ordered)
         self.warnings: tuple[BuildWarning, ...] = tuple(warnings)
         self.exit_code = max((e.exit_code for e in ordered), default=EXIT_CONTENT)
+
+    def __reduce__(self) -> tuple[type[BuildFailed], tuple[Any, ...]]:
+        return (type(self), (self.errors, self.warnings))
 
 
 def raise_if_any(errors: Iterable[NewsgenError], warnings: Sequence[BuildWarning] = ()) -> None:

@@ -10,17 +10,18 @@ import datetime as dt
 import difflib
 import hashlib
 import html
+import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import markdown
 import yaml
 from babel import Locale, UnknownLocaleError
 from slugify import slugify
 
+from newsgen.cache import CachedRecord, RecordCache
 from newsgen.config import Config
 from newsgen.countries import resolve_country, suggest_country
 from newsgen.errors import BuildWarning, ContentError, NewsgenError
@@ -454,14 +455,23 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_INLINE_MARKUP = [
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: their alt text
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: their text
+    (re.compile(r"<[^>]+>"), ""),  # raw HTML tags
+    (re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # emphasis, code
+    (re.compile(r"^\s{0,3}>\s?", re.M), ""),  # quote markers
+]
+
+
 def first_paragraph_text(body: str) -> str:
     """The body's first paragraph as plain text, for listings and feeds."""
     for block in re.split(r"\n\s*\n", body.strip()):
         block = block.strip()
-        if block and not block.startswith(("#", "<", "---", "```")):
-            rendered = markdown.markdown(block)
-            plain = html.unescape(re.sub(r"<[^>]+>", "", rendered))
-            return re.sub(r"\s+", " ", plain).strip()
+        if block and not block.startswith(("#", "<", "---", "```", "|")):
+            for pattern, replacement in _INLINE_MARKUP:
+                block = pattern.sub(replacement, block)
+            return re.sub(r"\s+", " ", html.unescape(block)).strip()
     return ""
 
 
@@ -479,33 +489,52 @@ def read_body(article: Article) -> str:
 
 def find_article_files(source: Path) -> Iterator[Path]:
     """Every article file under the source folder, in a stable order; hidden ones skipped."""
-    for path in sorted(source.rglob("*.md")):
-        relative = path.relative_to(source)
-        if not any(part.startswith(".") for part in relative.parts):
-            yield path
+    found: list[str] = []
+    for top, folders, files in os.walk(source):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found.extend(
+            os.path.join(top, n) for n in files if n.endswith(".md") and not n.startswith(".")
+        )
+    for name in sorted(found):
+        yield Path(name)
 
 
 def load_article(
-    path: Path, config: Config
+    path: Path, config: Config, cache: RecordCache | None = None
 ) -> tuple[Article | None, list[NewsgenError], list[BuildWarning]]:
-    """One file → its record, or its errors."""
-    source = config.path("source").resolve()
-    if path.is_symlink() and not path.resolve().is_relative_to(source):
+    """One file → its record, or its errors; an unchanged file is taken from the cache."""
+    if path.is_symlink() and not path.resolve().is_relative_to(
+        source := config.path("source").resolve()
+    ):
         return (
             None,
             [ContentError(f"this link points outside {source.name}/: {path.resolve()}", path)],
             [],
         )
     try:
+        stat = path.stat()
+        if cache is not None and (hit := cache.by_stat(path, stat)) is not None:
+            return hit.article, [], list(hit.warnings)
         text = read_text(path)
     except ContentError as exc:
         return None, [exc], []
     except OSError as exc:
         return None, [ContentError(f"cannot read the file: {exc.strerror}", path)], []
-    return parse_article(path, text, config)
+    if cache is not None and (hit := cache.by_digest(path, digest(text))) is not None:
+        cache.keep(path, replace(hit, mtime_ns=stat.st_mtime_ns, size=stat.st_size))
+        return hit.article, [], list(hit.warnings)
+    article, errors, warnings = parse_article(path, text, config)
+    if cache is not None and article is not None:
+        entry = CachedRecord(
+            stat.st_mtime_ns, stat.st_size, article.digest, article, tuple(warnings)
+        )
+        cache.keep(path, entry)
+    return article, errors, warnings
 
 
-def load_articles(config: Config) -> tuple[list[Article], list[NewsgenError], list[BuildWarning]]:
+def load_articles(
+    config: Config, cache: RecordCache | None = None
+) -> tuple[list[Article], list[NewsgenError], list[BuildWarning]]:
     """All files → records, with every error and warning found in any of them."""
     source = config.path("source")
     if not source.is_dir():
@@ -514,7 +543,7 @@ def load_articles(config: Config) -> tuple[list[Article], list[NewsgenError], li
     errors: list[NewsgenError] = []
     warnings: list[BuildWarning] = []
     for path in find_article_files(source):
-        article, file_errors, file_warnings = load_article(path, config)
+        article, file_errors, file_warnings = load_article(path, config, cache)
         errors.extend(file_errors)
         warnings.extend(file_warnings)
         if article is not None:

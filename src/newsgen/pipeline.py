@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import jinja2
 from markupsafe import Markup
 
+from newsgen.cache import HtmlCache, RecordCache, code_fingerprint
 from newsgen.config import Config
-from newsgen.deps import build_fingerprint, page_fingerprint, template_hashes
+from newsgen.deps import build_fingerprint, library_versions, page_fingerprint, template_hashes
 from newsgen.enrich import Archive, build_archive
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, raise_if_any
 from newsgen.load import load_articles, read_body
 from newsgen.model import Article, Page
 from newsgen.pages import plan_pages, static_files
 from newsgen.render import make_environment, render_markdown, render_page
-from newsgen.write import Staging, check_output_folder, recover
+from newsgen.write import Entry, Staging, check_output_folder, recover
+
+# Fewer pages than this render in this process: a pool costs more than it saves.
+_POOL_THRESHOLD = 200
+_CHUNK = 50
 
 
 @dataclass
@@ -32,15 +40,18 @@ class BuildReport:
     warnings: list[BuildWarning] = field(default_factory=list)
 
 
-def build(config: Config, *, full: bool = False, force: bool = False) -> BuildReport:
+def build(
+    config: Config, *, full: bool = False, force: bool = False, workers: int | None = None
+) -> BuildReport:
     """Build the site into the output folder, or raise BuildFailed and leave it untouched."""
     started = time.perf_counter()
     output = config.path("output")
     check_output_folder(config, force)
     recover(output)
 
-    # Load: every article file → a record; every error in every file is reported together.
-    archive, warnings = load_archive(config)
+    # Load: every article file → a record (unchanged files come from the cache);
+    # every error in every file is reported together, before anything is written.
+    archive, warnings = load_archive(config, use_cache=not full)
 
     # Plan: which pages exist, and what each one is made from.
     pages = plan_pages(archive, config)
@@ -48,7 +59,15 @@ def build(config: Config, *, full: bool = False, force: bool = False) -> BuildRe
     # Render and stage: pages whose inputs changed are rendered; the rest are kept.
     staging = Staging(output)
     try:
-        rendered = stage_pages(pages, config, staging, full=full)
+        rendered = 0
+        for page, fingerprint, data in render_changed(
+            pages, config, staging.previous, full=full, workers=workers
+        ):
+            if data is None:
+                staging.keep(page.url)
+            else:
+                staging.put(page.url, data, fingerprint)
+                rendered += 1
         for url, path in static_files(config):
             staging.put(url, path.read_bytes())
         # Write: swap the staged build in at once, or write nothing when nothing changed.
@@ -67,74 +86,155 @@ def build(config: Config, *, full: bool = False, force: bool = False) -> BuildRe
     )
 
 
-def load_archive(config: Config) -> tuple[Archive, list[BuildWarning]]:
+def load_archive(config: Config, *, use_cache: bool = True) -> tuple[Archive, list[BuildWarning]]:
     """Load and check every article, then build the archive's indexes."""
-    articles, errors, warnings = load_articles(config)
+    cache = RecordCache(config.path("cache") if use_cache else None, _cache_key(config))
+    articles, errors, warnings = load_articles(config, cache)
     if config.strict:
         errors.extend(ContentError(w.message, w.path, w.line) for w in warnings)
         warnings = []
     raise_if_any(errors, warnings)
+    cache.save()
     return build_archive(articles), warnings
 
 
-def stage_pages(pages: list[Page], config: Config, staging: Staging, *, full: bool) -> int:
-    """Render each page whose fingerprint changed into the staging area; return how many."""
-    rendered = 0
-    for page, fingerprint, data in render_changed(pages, config, staging.previous, full=full):
-        if data is None:
-            staging.keep(page.url)
-        else:
-            staging.put(page.url, data, fingerprint)
-            rendered += 1
-    return rendered
-
-
 def render_changed(
-    pages: list[Page],
+    pages: Sequence[Page],
     config: Config,
-    previous: Callable[[str], object],
+    previous: Callable[[str], Entry | None],
     *,
     full: bool,
+    workers: int | None = None,
+    use_cache: bool = True,
 ) -> Iterator[tuple[Page, str, bytes | None]]:
     """Each page with its fingerprint and bytes; bytes are None where the last build's stand."""
     env = make_environment(config)
-    sources = (
-        {name: env.loader.get_source(env, name)[0] for name in env.list_templates()}
-        if env.loader
-        else {}
-    )
+    sources = {name: _source(env, name) for name in env.list_templates()}
     hashes = template_hashes(env, sources)
     site = build_fingerprint(config, hashes)
-    body = _body_renderer(config)
-    errors: list[NewsgenError] = []
-    for page in pages:
+    todo: list[tuple[int, str]] = []
+    for index, page in enumerate(pages):
         fingerprint = page_fingerprint(page, site, hashes)
         entry = previous(page.url)
-        if not full and entry is not None and getattr(entry, "fingerprint", None) == fingerprint:
+        if not full and entry is not None and entry.fingerprint == fingerprint:
             yield page, fingerprint, None
-            continue
-        try:
-            yield page, fingerprint, render_page(env, page, body)
-        except ContentError as exc:
-            errors.append(exc)
-    raise_if_any(errors)
+        else:
+            todo.append((index, fingerprint))
+
+    errors: dict[tuple[str, int | None, str], NewsgenError] = {}
+    cache_mode = "off" if not use_cache else "refill" if full else "use"
+    for index, fingerprint, result in _render_many(pages, todo, config, env, workers, cache_mode):
+        if isinstance(result, NewsgenError):
+            # A broken template fails every page that uses it: say so once.
+            errors.setdefault(
+                (str(result.path), result.line, result.message.split(": ", 1)[-1]), result
+            )
+        else:
+            yield pages[index], fingerprint, result
+    raise_if_any(errors.values())
 
 
 def render_all(config: Config) -> dict[str, bytes]:
     """Every page of the site in memory, written nowhere: for `check` and for tests."""
-    archive, _ = load_archive(config)
+    archive, _ = load_archive(config, use_cache=False)
     pages = plan_pages(archive, config)
     files = {
         page.url: data or b""
-        for page, _, data in render_changed(pages, config, lambda _: None, full=True)
+        for page, _, data in render_changed(
+            pages, config, lambda _: None, full=True, workers=1, use_cache=False
+        )
     }
     for url, path in static_files(config):
         files[url] = path.read_bytes()
     return files
 
 
-def _body_renderer(config: Config) -> Callable[[Article], Markup]:
+# --- rendering, in this process or a pool of forked ones ---------------------------------
+
+_Result = tuple[int, str, "bytes | NewsgenError"]
+
+
+def _render_many(
+    pages: Sequence[Page],
+    todo: list[tuple[int, str]],
+    config: Config,
+    env: jinja2.Environment,
+    workers: int | None,
+    cache_mode: str,
+) -> Iterator[_Result]:
+    count = workers or os.cpu_count() or 1
+    if (
+        count < 2
+        or len(todo) < _POOL_THRESHOLD
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        yield from _render_chunk_with(pages, todo, env, _body_renderer(config, cache_mode))
+        return
+    # Forked workers inherit the page list, so only indices cross the process boundary.
+    global _FORKED
+    _FORKED = (pages, config, cache_mode)
+    try:
+        chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+        with multiprocessing.get_context("fork").Pool(count, initializer=_start_worker) as pool:
+            for results in pool.imap(_render_chunk, chunks):
+                yield from results
+    finally:
+        _FORKED = None
+
+
+_FORKED: tuple[Sequence[Page], Config, str] | None = None
+_WORKER: tuple[jinja2.Environment, Callable[[Article], Markup]] | None = None
+
+
+def _start_worker() -> None:
+    global _WORKER
+    assert _FORKED is not None
+    _, config, cache_mode = _FORKED
+    _WORKER = (make_environment(config), _body_renderer(config, cache_mode))
+
+
+def _render_chunk(chunk: list[tuple[int, str]]) -> list[_Result]:
+    assert _FORKED is not None and _WORKER is not None
+    env, body = _WORKER
+    return list(_render_chunk_with(_FORKED[0], chunk, env, body))
+
+
+def _render_chunk_with(
+    pages: Sequence[Page],
+    chunk: list[tuple[int, str]],
+    env: jinja2.Environment,
+    body: Callable[[Article], Markup],
+) -> Iterator[_Result]:
+    for index, fingerprint in chunk:
+        try:
+            yield index, fingerprint, render_page(env, pages[index], body)
+        except NewsgenError as error:
+            yield index, fingerprint, error
+
+
+def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Markup]:
+    """Markdown → safe HTML for an article, through the cache of rendered bodies.
+
+    cache_mode: "use" reads and fills the cache, "refill" only fills it, "off" leaves it alone.
+    """
+    cache = HtmlCache(config.path("cache") if cache_mode != "off" else None, _cache_key(config))
+
     def body(article: Article) -> Markup:
-        return render_markdown(read_body(article), config.allow_raw_html)
+        cached = cache.get(article.body_digest) if cache_mode == "use" else None
+        if cached is not None:
+            return Markup(cached)
+        html = render_markdown(read_body(article), config.allow_raw_html)
+        cache.put(article.body_digest, str(html))
+        return html
 
     return body
+
+
+def _cache_key(config: Config) -> str:
+    return f"{config.fingerprint()}:{code_fingerprint()}:{library_versions()}"
+
+
+def _source(env: jinja2.Environment, name: str) -> str:
+    assert env.loader is not None
+    source: str = env.loader.get_source(env, name)[0]
+    return source

@@ -7,7 +7,7 @@ relative to the page it stands on, so the site works from any sub-folder.
 
 from __future__ import annotations
 
-import posixpath
+import functools
 
 INDEX = "index.html"
 NOT_FOUND = "404.html"
@@ -52,9 +52,21 @@ def static_url(name: str) -> str:
 def relative(from_url: str, to_url: str) -> str:
     """The link from one page to another, relative, with any #fragment kept."""
     target, hash_, fragment = to_url.partition("#")
-    base = posixpath.dirname(from_url) or "."
-    link = posixpath.relpath(target, base) if target else posixpath.basename(from_url)
-    return f"{link}{hash_}{fragment}"
+    return f"{_relative_path(from_url, target)}{hash_}{fragment}"
+
+
+@functools.lru_cache(maxsize=65536)
+def _relative_path(from_url: str, target: str) -> str:
+    # Site paths are plain 'folder/file' strings, so this needs no file system and no
+    # normalizing: up to the root, then down to the target (or across, within one folder).
+    base, _, name = from_url.rpartition("/")
+    if not target:
+        return name
+    if base and target.startswith(base + "/") and "/" not in target[len(base) + 1 :]:
+        return target[len(base) + 1 :]
+    if not base:
+        return target
+    return "../" * (base.count("/") + 1) + target
 
 
 def absolute(base_url: str, url: str) -> str:

@@ -18,10 +18,11 @@ import ctypes
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from newsgen import urls
 from newsgen.config import Config
@@ -110,17 +111,13 @@ def _leftovers(output: Path) -> Iterator[Path]:
         yield from parent.glob(f".{output.name}{prefix}*")
 
 
+# Folders and a file name of ordinary characters, none of them empty, '.' or '..'.
+_SAFE_URL = re.compile(r"(?!\.\.?(?:/|$))[^/\\\x00]+(?:/(?!\.\.?(?:/|$))[^/\\\x00]+)*")
+
+
 def safe_url(url: str) -> str:
     """A page path, checked to stay inside the output folder."""
-    path = PurePosixPath(url)
-    if (
-        not url
-        or "\\" in url
-        or "\x00" in url
-        or path.is_absolute()
-        or any(part in ("", ".", "..") for part in url.split("/"))
-        or url == urls.MANIFEST
-    ):
+    if not _SAFE_URL.fullmatch(url) or url == urls.MANIFEST:
         raise OutputError(f"refusing to write outside the output folder: {url!r}")
     return url
 
@@ -199,44 +196,62 @@ class Staging:
 
     def _link_unchanged(self, folder: Path) -> None:
         changed = set(self.changed)
+        linker = _Linker(str(self.output), str(folder))
         for url in self.new:
             if url not in changed:
-                _link_or_copy(self.output / url, folder / url)
+                linker.link(url)
 
     def _carry_foreign_files(self, folder: Path) -> None:
         if not self.output.is_dir():
             return
         ours = set(self.old) | {urls.MANIFEST}
-        for path in _walk_files(self.output):
-            url = path.relative_to(self.output).as_posix()
+        linker = _Linker(str(self.output), str(folder))
+        for url in _walk_urls(str(self.output)):
             if url in ours:
                 continue
             if url in self.new:
                 raise OutputError(
                     f"refusing to replace {url}: newsgen did not write it", self.output / url
                 )
-            _link_or_copy(path, folder / url)
+            linker.link(url)
 
 
-def _walk_files(folder: Path) -> Iterator[Path]:
-    for top, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            yield Path(top) / name
-        for name in dirs:
-            if os.path.islink(os.path.join(top, name)):
-                yield Path(top) / name
+def _walk_urls(folder: str) -> Iterator[str]:
+    """Every file (and link) below a folder, as a '/'-separated path relative to it."""
+    pending = [""]
+    while pending:
+        prefix = pending.pop()
+        with os.scandir(os.path.join(folder, prefix) if prefix else folder) as entries:
+            for entry in entries:
+                url = f"{prefix}/{entry.name}" if prefix else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(url)
+                else:
+                    yield url
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if source.is_symlink():
-        target.symlink_to(os.readlink(source))
-        return
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
+class _Linker:
+    """Hard-links files from one tree into another, making each folder once."""
+
+    def __init__(self, source: str, target: str) -> None:
+        self.source = source
+        self.target = target
+        self.made: set[str] = set()
+
+    def link(self, url: str) -> None:
+        folder, _, _ = url.rpartition("/")
+        if folder not in self.made:
+            os.makedirs(os.path.join(self.target, folder), exist_ok=True)
+            self.made.add(folder)
+        source = os.path.join(self.source, url)
+        target = os.path.join(self.target, url)
+        if os.path.islink(source):
+            os.symlink(os.readlink(source), target)
+            return
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
 
 
 def _write_manifest(folder: Path, entries: dict[str, Entry], atomic: bool) -> None:
