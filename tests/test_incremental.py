@@ -1,0 +1,139 @@
+"""Incremental builds equal full builds, whatever sequence of changes came before."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsgen.config import load_config
+from newsgen.pipeline import build
+
+from .conftest import article_text, make_site, snapshot
+
+_COUNTRIES = ["UZ", "RU", "Tadschikistan", "Kazakhstan", "US"]
+_operation = st.one_of(
+    st.tuples(
+        st.just("add"), st.integers(0, 30), st.integers(1990, 2025), st.sampled_from(_COUNTRIES)
+    ),
+    st.tuples(
+        st.just("edit-body"), st.integers(0, 30), st.text("abc xyz", min_size=1, max_size=12)
+    ),
+    st.tuples(
+        st.just("edit-title"), st.integers(0, 30), st.text("abcdef ", min_size=1, max_size=12)
+    ),
+    st.tuples(st.just("edit-date"), st.integers(0, 30), st.integers(1990, 2025)),
+    st.tuples(st.just("delete"), st.integers(0, 30)),
+    st.tuples(st.just("rename"), st.integers(0, 30)),
+    st.tuples(st.just("template"), st.sampled_from(["base.html", "_macros.html", "year.html"])),
+    st.tuples(st.just("story"), st.integers(0, 30)),
+    st.tuples(st.just("static"), st.text("abc", min_size=1, max_size=5)),
+)
+
+
+def _files(source: Path) -> list[Path]:
+    return sorted(source.glob("*.md"))
+
+
+def _apply(operation: tuple[object, ...], root: Path) -> None:
+    source = root / "articles"
+    files = _files(source)
+    kind = operation[0]
+    if kind == "add":
+        _, n, year, country = operation
+        (source / f"new-{n}-{len(files)}.md").write_text(
+            article_text(
+                f"Article {n} {len(files)}",
+                date=f"{year}-03-0{n % 9 + 1}",
+                countries=f"[{country}]",
+            )
+        )
+        return
+    if kind == "template":
+        path = root / "templates" / str(operation[1])
+        path.write_text(path.read_text().replace("</", "<!-- changed --></", 1))
+        return
+    if kind == "static":
+        with (root / "static" / "style.css").open("a") as stream:
+            stream.write(f"/* {operation[1]} */\n")
+        return
+    if not files:
+        return
+    path = files[int(str(operation[1])) % len(files)]
+    text = path.read_text()
+    if kind == "edit-body":
+        path.write_text(text + f"\n{operation[2]}\n")
+    elif kind == "edit-title":
+        path.write_text(text.replace("title: ", f"title: {str(operation[2]).strip() or 'x'} ", 1))
+    elif kind == "edit-date":
+        lines = [
+            f"date: {operation[2]}-07-01" if line.startswith("date:") else line
+            for line in text.split("\n")
+        ]
+        path.write_text("\n".join(lines))
+    elif kind == "delete":
+        path.unlink()
+    elif kind == "rename":
+        path.rename(path.with_name(f"renamed-{path.name}"))
+    elif kind == "story":
+        path.write_text(text.replace("---\n", "---\nstory: shared\n", 1))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_operation, min_size=1, max_size=6))
+def test_incremental_output_equals_a_full_build(operations: list[tuple[object, ...]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "site"
+        make_site(
+            root,
+            {
+                f"a{i}.md": article_text(f"Start {i}", date=f"200{i}-01-01", countries="[UZ, RU]")
+                for i in range(3)
+            },
+        )
+        config, _ = load_config(root)
+        build(config)
+        for operation in operations:
+            _apply(operation, root)
+            config, _ = load_config(root)
+            try:
+                build(config)
+            except Exception as incremental_error:  # e.g. two titles that now clash
+                fresh = Path(folder) / "fresh"
+                shutil.rmtree(fresh, ignore_errors=True)
+                full_config, _ = load_config(
+                    root, {"output": fresh, "cache": Path(folder) / "nocache"}
+                )
+                try:
+                    build(full_config, full=True)
+                except Exception as full_error:
+                    assert type(full_error) is type(incremental_error)
+                    continue
+                raise
+            fresh = Path(folder) / "fresh"
+            shutil.rmtree(fresh, ignore_errors=True)
+            shutil.rmtree(Path(folder) / "nocache", ignore_errors=True)
+            full_config, _ = load_config(root, {"output": fresh, "cache": Path(folder) / "nocache"})
+            build(full_config, full=True)
+            incremental = snapshot(config.path("output"))
+            complete = snapshot(fresh)
+            for files in (incremental, complete):
+                files.pop(".newsgen-manifest.json")
+            assert incremental == complete, operations
+
+
+def test_a_pool_of_workers_gives_the_same_bytes(tmp_path: Path) -> None:
+    articles = {
+        f"a{i:03d}.md": article_text(
+            f"Article {i}", date=f"{1990 + i % 30}-0{i % 9 + 1}-1{i % 9}", countries="[UZ]"
+        )
+        for i in range(240)
+    }
+    one = make_site(tmp_path / "one", articles)
+    two = make_site(tmp_path / "two", articles)
+    build(one, workers=1)
+    build(two, workers=2)
+    assert snapshot(one.path("output")) == snapshot(two.path("output"))
