@@ -8,6 +8,7 @@ command line is wrong; 3 the output folder cannot be used safely;
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,9 @@ from newsgen.errors import (
     EXIT_USAGE,
     BuildFailed,
     BuildWarning,
+    ContentError,
     NewsgenError,
+    UsageError,
 )
 
 
@@ -58,6 +61,29 @@ def make_parser() -> argparse.ArgumentParser:
         "check", help="check articles, settings, templates and links; write nothing"
     )
     _site_options(check)
+
+    new = commands.add_parser("new", help="write a new article's skeleton into the articles folder")
+    new.add_argument("title", help="the headline")
+    new.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    new.add_argument("--source", help="who published it")
+    new.add_argument("--lang", help="its language, e.g. de (default: the site's)")
+    new.add_argument(
+        "--country", action="append", default=[], help="a country it concerns (repeatable)"
+    )
+    new.add_argument("--tag", action="append", default=[], help="a topic (repeatable)")
+    new.add_argument("--story", help="a story key shared with other reports of the same event")
+    new.add_argument("--articles", dest="articles", type=Path, help="the articles folder")
+
+    add = commands.add_parser("add", help="import a raw article text (or - for stdin) as a draft")
+    add.add_argument("file", help="the raw text (.txt or .md), or - to read standard input")
+    add.add_argument("--articles", dest="articles", type=Path, help="the articles folder")
+
+    serve = commands.add_parser("serve", help="build, serve on localhost, rebuild on every change")
+    _site_options(serve)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
     return parser
 
 
@@ -84,6 +110,12 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
         _print_warnings(warnings, root, err)
         if command == "check":
             return _check(config, out, err)
+        if command == "new":
+            return _new(config, args, out, err)
+        if command == "add":
+            return _add(config, args, out, err)
+        if command == "serve":
+            return _serve(config, args, out, err)
         return _build(config, args, out, err)
     except BuildFailed as failed:
         _print_warnings(failed.warnings, root, err)
@@ -101,7 +133,8 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        "source": getattr(args, "source", None),
+        # `new` and `add` take --source as the publisher; their folder option is --articles.
+        "source": args.articles if hasattr(args, "articles") else getattr(args, "source", None),
         "output": getattr(args, "output", None),
         "strict": getattr(args, "strict", None),
     }
@@ -145,6 +178,108 @@ def _check(config: Config, out: TextIO, err: TextIO) -> int:
         f"OK: articles, settings and templates are sound; every link resolves in {checked}.",
         file=out,
     )
+    return EXIT_OK
+
+
+def _write_new(config: Config, name: str, text: str, out: TextIO, err: TextIO) -> Path | None:
+    """Write a new article file after checking it loads; never over an existing file."""
+    from newsgen.load import parse_article
+
+    folder = config.path("source")
+    path = folder / name
+    if path.exists():
+        print(
+            f"{_shown(path, config.root).rstrip('/')}: already exists; nothing was written.",
+            file=err,
+        )
+        return None
+    _, errors, warnings = parse_article(path, text, config)
+    if errors:
+        for error in errors:
+            print(error.describe(config.root), file=err)
+        print("nothing was written.", file=err)
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as stream:  # "x": fails rather than overwrite
+        stream.write(text)
+    print(f"wrote {_shown(path, config.root).rstrip('/')}", file=out)
+    for warning in warnings:
+        print(f"  to do: {warning.message}", file=out)
+    return path
+
+
+def _new(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from newsgen.importer import draft_file_name, new_article
+
+    try:
+        date = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
+    except ValueError:
+        raise UsageError(f"--date must be YYYY-MM-DD, not {args.date!r}") from None
+    language = args.lang or config.language
+    text = new_article(args.title, date, args.source, language, args.country, args.tag, args.story)
+    path = _write_new(config, draft_file_name(args.title, date, language), text, out, err)
+    return EXIT_OK if path else EXIT_CONTENT
+
+
+def _add(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from newsgen.countries import country_name
+    from newsgen.importer import import_text
+
+    if args.file == "-":
+        raw = sys.stdin.read()
+    else:
+        path = Path(args.file)
+        try:
+            raw = path.read_bytes().decode("utf-8-sig")
+        except OSError as exc:
+            raise UsageError(f"{args.file}: cannot read it: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ContentError(
+                "the file is not UTF-8 text", path, hint="save it as UTF-8"
+            ) from None
+    draft = import_text(raw)
+    today = dt.date.today()
+    written = _write_new(config, draft.file_name(today), draft.to_markdown(today), out, err)
+    if written is None:
+        return EXIT_CONTENT
+    countries = (
+        ", ".join(country_name(code, config.language) for code in draft.countries) or "none found"
+    )
+    print(f"  title:     {draft.title}", file=out)
+    print(f"  language:  {draft.language}", file=out)
+    print(f"  countries: {countries}", file=out)
+    print(
+        f"  date:      {draft.date or 'none found: check it'}"
+        + (f"  (from {draft.date_evidence})" if draft.date else ""),
+        file=out,
+    )
+    print(f"  source:    {draft.source or 'none found: fill it in'}", file=out)
+    print(f"  summary:   {'yes' if draft.summary else 'the first paragraph'}", file=out)
+    print(f"  removed {len(draft.removed)} clutter line(s)", file=out)
+    print("Check the date, the source and the countries, add tags, then build.", file=out)
+    return EXIT_OK
+
+
+def _serve(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from newsgen.serve import DevServer, serve_until_interrupted
+
+    check_output = config  # the first build checks the output folder like any other
+    server = DevServer(
+        check_output.root,
+        args.host,
+        args.port,
+        overrides=_overrides(args),
+        log=lambda line: print(line, file=err, flush=True),
+    )
+    print(
+        f"Serving {_shown(config.path('output'), config.root)} at {server.address} (Ctrl-C stops)",
+        file=out,
+        flush=True,
+    )
+    try:
+        serve_until_interrupted(server)
+    except KeyboardInterrupt:
+        print("stopped.", file=out)
     return EXIT_OK
 
 

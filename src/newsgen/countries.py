@@ -138,3 +138,89 @@ def country_name(code: str, language: str) -> str:
 
 def _is_country(code: str) -> bool:
     return len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+
+
+# Words for a country's people and things, which CLDR does not have, by language.
+# German adjectives are stems: "usbekisch" also finds "usbekischen", "usbekische" ….
+DEMONYMS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "Afghan": "AF", "American": "US", "Armenian": "AM", "Azerbaijani": "AZ", "Belarusian": "BY",
+        "British": "GB", "Chinese": "CN", "Estonian": "EE", "French": "FR", "Georgian": "GE",
+        "German": "DE", "Indian": "IN", "Iranian": "IR", "Japanese": "JP", "Kazakh": "KZ",
+        "Kazakhstani": "KZ", "Kyrgyz": "KG", "Latvian": "LV", "Lithuanian": "LT", "Moldovan": "MD",
+        "Mongolian": "MN", "Pakistani": "PK", "Polish": "PL", "Russian": "RU", "Tajik": "TJ",
+        "Turkish": "TR", "Turkmen": "TM", "Ukrainian": "UA", "Uzbek": "UZ", "Uzbekistani": "UZ",
+    },
+    "de": {
+        "afghanisch": "AF", "amerikanisch": "US", "armenisch": "AM", "aserbaidschanisch": "AZ",
+        "belarussisch": "BY", "britisch": "GB", "chinesisch": "CN", "estnisch": "EE",
+        "französisch": "FR", "georgisch": "GE", "iranisch": "IR", "japanisch": "JP",
+        "kasachisch": "KZ", "kirgisisch": "KG", "moldauisch": "MD", "mongolisch": "MN",
+        "pakistanisch": "PK", "polnisch": "PL", "russisch": "RU", "tadschikisch": "TJ",
+        "türkisch": "TR", "turkmenisch": "TM", "ukrainisch": "UA", "usbekisch": "UZ",
+        "US-amerikanisch": "US",
+    },
+    "ru": {
+        "российск": "RU", "русск": "RU", "узбекск": "UZ", "таджикск": "TJ", "казахск": "KZ",
+        "казахстанск": "KZ", "киргизск": "KG", "кыргызск": "KG", "туркменск": "TM",
+        "американск": "US", "китайск": "CN", "украинск": "UA", "афганск": "AF",
+    },
+}  # fmt: skip
+
+# Capitals that name one country only, in the spellings of the languages above.
+CAPITALS: Mapping[str, str] = {
+    "Tashkent": "UZ", "Taschkent": "UZ", "Ташкент": "UZ", "Dushanbe": "TJ", "Duschanbe": "TJ",
+    "Душанбе": "TJ", "Bishkek": "KG", "Bischkek": "KG", "Бишкек": "KG", "Astana": "KZ",
+    "Астана": "KZ", "Ashgabat": "TM", "Aschgabat": "TM", "Ашхабад": "TM", "Moscow": "RU",
+    "Moskau": "RU", "Москва": "RU", "Москве": "RU", "Kabul": "AF", "Кабул": "AF", "Beijing": "CN",
+    "Peking": "CN", "Пекин": "CN", "Kyiv": "UA", "Kiew": "UA", "Киев": "UA", "Minsk": "BY",
+    "Минск": "BY", "Tbilisi": "GE", "Tiflis": "GE", "Yerevan": "AM", "Eriwan": "AM", "Baku": "AZ",
+    "Tehran": "IR", "Teheran": "IR", "Ankara": "TR", "Islamabad": "PK", "Ulaanbaatar": "MN",
+    "Tallinn": "EE", "Riga": "LV", "Vilnius": "LT", "Warsaw": "PL", "Warschau": "PL",
+    "Chisinau": "MD", "Kishinev": "MD",
+}  # fmt: skip
+
+_DEMONYM_SUFFIXES = {"de": r"(?:e|en|er|es|em)?", "ru": r"\w*", "en": r"s?"}
+
+
+@functools.cache
+def _mention_pattern(language: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regular expression for every way a text in a language may name a country."""
+    table: dict[str, str] = {}
+    for lang in dict.fromkeys((language, "en")):
+        try:
+            territories = Locale.parse(lang.replace("-", "_")).territories
+        except (ValueError, LookupError):
+            continue
+        for code, name in territories.items():
+            if _is_country(str(code)):
+                table.setdefault(str(name), str(code))
+    for alias in ("US", "U.S.", "USA", "UK", "Turkey", "Kirghizia", "Britain"):
+        table.setdefault(alias, ALIASES[normalize(alias)])
+    table.update(CAPITALS)
+    words = sorted(table, key=len, reverse=True)
+    names = "|".join(re.escape(w).replace(r"\’", "['’]").replace("’", "['’]") for w in words)
+    demonyms = dict(DEMONYMS.get(language.split("-")[0], {}))
+    suffix = _DEMONYM_SUFFIXES.get(language.split("-")[0], "")
+    stems = "|".join(re.escape(s) for s in sorted(demonyms, key=len, reverse=True))
+    pattern = rf"(?<![\w.])(?:(?P<name>{names})|(?i:(?P<stem>{stems})){suffix})(?!\w)"
+    lookup = dict(table)
+    lookup.update({stem.casefold(): code for stem, code in demonyms.items()})
+    return re.compile(pattern), lookup
+
+
+def find_mentions(text: str, language: str) -> list[str]:
+    """The countries a text names (by name, alias, demonym or capital), most mentioned first."""
+    pattern, lookup = _mention_pattern(language)
+    counts: dict[str, int] = {}
+    for match in pattern.finditer(text):
+        word = match.group("name")
+        code = (
+            lookup.get(word.replace("'", "’"), lookup.get(word))
+            if word
+            else lookup.get(match.group("stem").casefold())
+        )
+        if code:
+            counts[code] = counts.get(code, 0) + 1
+    first = {code: index for index, code in enumerate(counts)}
+    return sorted(counts, key=lambda code: (-counts[code], first[code]))

@@ -242,6 +242,11 @@ class _ArticleBuilder:
         )
 
     def check_fields(self) -> None:
+        for key, value in self.data.items():
+            if value == "TODO":
+                self.warnings.append(
+                    BuildWarning(f"'{key}' is still marked TODO", self.path, self.line(str(key)))
+                )
         for key in REQUIRED:
             if key not in self.data:
                 self.error(key, f"missing required field '{key}' ({REQUIRED[key]})")

@@ -1,0 +1,102 @@
+"""Measure newsgen on generated corpora: cold build, no-change rebuild, add-one rebuild.
+
+    .venv/bin/python benchmarks/run.py                     # N = 1,000, 10,000 and 30,000
+    .venv/bin/python benchmarks/run.py --sizes 1000 10000  # fewer sizes
+
+Each build runs as its own process, as a user runs it, and is timed wall-clock.
+Peak RSS is the largest resident set of any one process of the build (the main
+process or one render worker), from wait4(). Corpora are made by corpus.py and
+kept in --workdir, so a second run skips making them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import extra_article, make_corpus  # noqa: E402
+
+_SUMMARY = re.compile(r"Built (\d+) pages .* (\d+) rendered, (\d+) files written")
+
+
+@dataclass
+class Run:
+    """One build, as measured from outside."""
+
+    seconds: float
+    peak_mib: float
+    pages: int
+    rendered: int
+    written: int
+
+
+def run_build(root: Path, *extra: str) -> Run:
+    """Build one site in a child process; time it and read its peak memory."""
+    command = [sys.executable, "-m", "newsgen.cli", "--root", str(root), "build", *extra]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    out = child.stdout.read().decode() if child.stdout else ""
+    err = child.stderr.read().decode() if child.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"build failed:\n{out}\n{err}")
+    match = _SUMMARY.search(out)
+    if not match:
+        raise SystemExit(f"no summary line in: {out!r}")
+    pages, rendered, written = (int(g) for g in match.groups())
+    return Run(seconds, usage.ru_maxrss / 1024, pages, rendered, written)
+
+
+def measure(count: int, workdir: Path) -> dict[str, Run]:
+    """Cold, no-change and add-one builds of an N-article corpus."""
+    root = workdir / f"corpus-{count}"
+    if not (root / "articles").is_dir() or len(list((root / "articles").iterdir())) != count:
+        make_corpus(count, root)
+    for leftover in (root / "articles").glob("added-*"):
+        leftover.unlink()
+    shutil.rmtree(root / "_site", ignore_errors=True)
+    shutil.rmtree(root / ".newsgen-cache", ignore_errors=True)
+    results = {"cold": run_build(root), "no change": run_build(root)}
+    extra_article(root, count + 1)
+    results["add one"] = run_build(root)
+    return results
+
+
+def main() -> None:
+    """Run the measurements and print a Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 30000])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsgen-benchmark"))
+    args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    print(f"newsgen benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print()
+    print("| articles | build | wall (s) | peak RSS (MiB) | pages | rendered | files written | pages/s |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    cold: dict[int, float] = {}
+    for count in args.sizes:
+        for name, run in measure(count, args.workdir).items():
+            rate = f"{run.pages / run.seconds:,.0f}" if name == "cold" else ""
+            print(
+                f"| {count:,} | {name} | {run.seconds:.2f} | {run.peak_mib:.0f} | {run.pages:,} | "
+                f"{run.rendered:,} | {run.written:,} | {rate} |",
+                flush=True,
+            )
+            if name == "cold":
+                cold[count] = run.seconds
+    if 10000 in cold and 30000 in cold:
+        print(f"\nscaling: cold 30,000 / cold 10,000 = {cold[30000] / cold[10000]:.2f}×")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+"""Adding articles: `new`, `add` from raw text, and `serve` with rebuilds and its path guard."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from newsgen.cli import main
+from newsgen.config import Config
+from newsgen.importer import import_text
+from newsgen.serve import DevServer
+
+from .conftest import article_text
+
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+
+
+def test_new_writes_a_skeleton_that_builds(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({})
+    argv = [
+        "--root",
+        str(config.root),
+        "new",
+        "Russland und Usbekistan: ein Plan",
+        "--date",
+        "2025-01-21",
+    ]
+    argv += ["--lang", "de", "--country", "Usbekistan", "--country", "RU", "--source", "RT DE"]
+
+    assert main(argv) == 0
+
+    path = config.path("source") / "2025-01-21-russland-und-usbekistan-ein-plan.md"
+    text = path.read_text()
+    assert "title: 'Russland und Usbekistan: ein Plan'" in text
+    assert "countries: [Usbekistan, RU]" in text
+    assert "tags: []  # TODO: topics" in text
+    assert main(["--root", str(config.root), "build"]) == 0
+
+
+def test_new_marks_what_it_could_not_fill_and_refuses_to_overwrite(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({})
+    assert (
+        main(["--root", str(config.root), "new", "Тест", "--date", "2026-01-02", "--lang", "ru"])
+        == 0
+    )
+    path = config.path("source") / "2026-01-02-test.md"
+    assert "source: TODO" in path.read_text()
+    assert "to do: 'source' is still marked TODO" in capsys.readouterr().out
+    path.write_text(path.read_text() + "My own words.\n")
+    before = path.read_text()
+
+    assert (
+        main(["--root", str(config.root), "new", "Тест", "--date", "2026-01-02", "--lang", "ru"])
+        == 1
+    )
+
+    assert "already exists; nothing was written." in capsys.readouterr().err
+    assert path.read_text() == before
+
+
+def test_new_validates_before_writing(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({})
+    assert (
+        main(
+            [
+                "--root",
+                str(config.root),
+                "new",
+                "X",
+                "--date",
+                "2026-01-02",
+                "--country",
+                "Atlantis",
+            ]
+        )
+        == 1
+    )
+    assert "unknown country 'Atlantis'" in capsys.readouterr().err
+    assert list(config.path("source").iterdir()) == []
+    assert main(["--root", str(config.root), "new", "X", "--date", "2026-02-31"]) == 2
+
+
+@pytest.mark.parametrize("seed", SEED_FILES, ids=[p.name for p in SEED_FILES])
+def test_add_turns_each_seed_into_a_draft_that_builds(
+    seed: Path, site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({})
+    assert main(["--root", str(config.root), "add", str(seed)]) == 0
+    (draft,) = config.path("source").glob("*.md")
+    text = draft.read_text()
+    for clutter in (
+        "Leave a Reply",
+        "Original Source",
+        "Mehr zum Thema",
+        "Accessibility links",
+        "click here",
+        "via ",
+    ):
+        assert clutter not in text
+    assert main(["--root", str(config.root), "build"]) == 0
+
+
+EXPECTED = {
+    "000_e4d6cf0e85122ae8.txt": (
+        "Uzbekistan does not want US mission, Russia says",
+        "en",
+        {"UZ", "RU", "US", "AF"},
+    ),
+    "002_cae0c6abdd967a6b.txt": (
+        "Tajikistan says Russia is main partner, rejects foreign offers",
+        "en",
+        {"TJ", "RU", "AF", "CN", "EE"},
+    ),
+    "003_26bea6f10b293943.txt": (
+        "Russia, Uzbekistan To Sign New Accord",
+        "en",
+        {"RU", "UZ", "CN", "US", "KZ", "KG", "TJ", "BY"},
+    ),
+    "004_406988ffd5002ded.txt": (
+        "Russland und Usbekistan vereinbaren Kooperation im Militärbereich bis 2030",
+        "de",
+        {"RU", "UZ"},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_add_infers_title_language_and_countries(name: str) -> None:
+    draft = import_text((SEEDS / name).read_text())
+    title, language, countries = EXPECTED[name]
+    assert draft.title == title
+    assert draft.language == language
+    assert set(draft.countries) == countries
+
+
+def test_add_finds_dates_and_sources_stated_in_the_text() -> None:
+    reuters = import_text((SEEDS / "002_cae0c6abdd967a6b.txt").read_text())
+    assert (str(reuters.date), reuters.source) == ("2012-04-23", "Reuters")
+    rferl = import_text((SEEDS / "003_26bea6f10b293943.txt").read_text())
+    assert (str(rferl.date), rferl.source) == ("2005-11-14", "Radio Free Europe/Radio Liberty")
+    assert not rferl.body.startswith("Uzbek President Islam Karimov (file photo)")
+    assert "## New Accord" in rferl.body
+
+
+def test_add_reads_standard_input(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({})
+    raw = "Kasachstan und China unterzeichnen Abkommen\n\nAstana, 3. März 2024 (dpa) -- Die kasachische Regierung hat am Sonntag in Astana ein Abkommen mit China unterzeichnet.\n\nDas Abkommen betrifft den Handel.\n\nShare this:\nTwitter\n© 2024 Beispiel\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(raw))
+    assert main(["--root", str(config.root), "add", "-"]) == 0
+    (draft,) = config.path("source").glob("*.md")
+    text = draft.read_text()
+    assert draft.name == "2024-03-03-kasachstan-und-china-unterzeichnen-abkommen.md"
+    assert "language: de" in text and "countries: [Kazakhstan, China]" in text
+    assert "source: dpa" in text
+    assert "Share this" not in text and "©" not in text
+
+
+# --- serve ---------------------------------------------------------------------------------
+
+
+def _get(server: DevServer, path: str) -> tuple[int, str]:
+    host, port = server.httpd.server_address[:2]
+    connection = http.client.HTTPConnection(str(host), int(port), timeout=5)
+    connection.request("GET", path)  # sent as written: no client-side normalizing
+    response = connection.getresponse()
+    body = response.read().decode("utf-8", errors="replace")
+    connection.close()
+    return response.status, body
+
+
+def _wait_for(check: Callable[[], bool], what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def server(site: Callable[..., Config]) -> DevServer:
+    config = site({"a.md": article_text("First story", body="Original words.\n", countries="[UZ]")})
+    (config.root / "secret.txt").write_text("not for the web")
+    dev = DevServer(config.root, port=0)
+    dev.start()
+    yield dev
+    dev.stop()
+
+
+def test_serve_rebuilds_shows_errors_and_recovers(server: DevServer) -> None:
+    page = "/articles/first-story.html"
+    status, body = _get(server, page)
+    assert status == 200 and "Original words." in body and "/__newsgen/events" in body
+    article = server.root / "articles" / "a.md"
+
+    article.write_text(article.read_text().replace("Original words.", "Edited words."))
+    _wait_for(lambda: "Edited words." in _get(server, page)[1], "the edited page")
+
+    article.write_text(article.read_text().replace("date: 2021-10-14", "date: 2021-02-31"))
+    _wait_for(lambda: 'id="newsgen-error"' in _get(server, page)[1], "the error page")
+    status, body = _get(server, page)
+    assert status == 200 and "Edited words." in body  # the last good build is still served
+    assert "articles/a.md:3: &#x27;date&#x27; is not a real date" in body
+
+    article.write_text(
+        article.read_text()
+        .replace("date: 2021-02-31", "date: 2021-03-01")
+        .replace("Edited", "Fixed")
+    )
+    _wait_for(lambda: "Fixed words." in _get(server, page)[1], "the recovered page")
+    assert 'id="newsgen-error"' not in _get(server, page)[1]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/articles/%2e%2e%2f%2e%2e%2fsecret.txt",
+        "/..%2fsecret.txt",
+        "/%2E%2E%2F%2E%2E%2Fnewsgen.yaml",
+        "/articles/..%5c..%5csecret.txt",
+        "/%00/../secret.txt",
+        "//etc/passwd",
+        "/.newsgen-manifest.json",
+    ],
+)
+def test_serve_never_serves_outside_the_site(server: DevServer, path: str) -> None:
+    status, body = _get(server, path)
+    assert status == 404
+    assert "not for the web" not in body and "root:" not in body
+
+
+def test_serve_serves_folders_and_types(server: DevServer) -> None:
+    assert _get(server, "/")[0] == 200
+    assert _get(server, "/countries/")[0] == 200
+    assert _get(server, "/feeds/all.atom.xml")[0] == 200
+    assert _get(server, "/no-such-page.html")[0] == 404
