@@ -74,14 +74,18 @@ def measure(count: int, workdir: Path) -> dict[str, Run]:
 
 def main() -> None:
     """Run the measurements and print a Markdown table."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 30000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsgen-benchmark"))
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"newsgen benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print()
-    print("| articles | build | wall (s) | peak RSS (MiB) | pages | rendered | files written | pages/s |")
+    print(
+        "| articles | build | wall (s) | peak RSS (MiB) | pages | rendered | files written | pages/s |"
+    )
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     cold: dict[int, float] = {}
     for count in args.sizes:

@@ -26,8 +26,9 @@ class Config:
     description: str = "An archive of news articles."
     """One sentence about the archive, for the index page and the feeds."""
     base_url: str = ""
-    """Where the site is published, e.g. https://example.org/archive/. Optional:
-    links stay relative either way; it makes feed and sitemap URLs absolute."""
+    """Where the site is published, e.g. https://example.org/archive/. Optional: links stay
+    relative either way; with it, feed links are absolute, pages name their canonical
+    address, and sitemap.xml is written (a sitemap must list full addresses)."""
     language: str = "en"
     """The site's language (BCP 47): page chrome, country names, listing dates."""
     source: Path = field(default=Path("articles"))

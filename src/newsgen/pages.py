@@ -14,7 +14,7 @@ from newsgen.model import Article, Page
 
 
 def plan_pages(archive: Archive, config: Config) -> list[Page]:
-    """Every page of the site, in a stable order; the sitemap last, since it lists the others."""
+    """Every page of the site, in a stable order; the sitemap (given a base URL) last."""
     pages = [
         _index(archive, config),
         *_articles(archive),
@@ -29,10 +29,13 @@ def plan_pages(archive: Archive, config: Config) -> list[Page]:
         ),
         Page(urls.NOT_FOUND, "404.html", {}),
     ]
-    html_urls = sorted(p.url for p in pages if p.url.endswith(".html") and p.url != urls.NOT_FOUND)
-    lastmod = _last_changes(archive)
-    sitemap = [(url, lastmod.get(url)) for url in html_urls]
-    pages.append(Page(urls.SITEMAP, "sitemap.xml", {"entries": sitemap}))
+    if config.base_url:  # a sitemap lists full addresses, so it needs to know where the site is
+        html_urls = sorted(
+            p.url for p in pages if p.url.endswith(".html") and p.url != urls.NOT_FOUND
+        )
+        lastmod = _last_changes(archive)
+        sitemap = [(url, lastmod.get(url)) for url in html_urls]
+        pages.append(Page(urls.SITEMAP, "sitemap.xml", {"entries": sitemap}))
     return pages
 
 

@@ -49,7 +49,7 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 
 def render_markdown(text: str, allow_raw_html: bool) -> Markup:
     """An article body as HTML; raw HTML in it is sanitized unless the site trusts it."""
-    rendered = markdown.markdown(text, extensions=_MARKDOWN_EXTENSIONS, output_format="html")
+    rendered = _markdown().reset().convert(text)
     if not allow_raw_html:
         rendered = nh3.clean(
             rendered,
@@ -59,6 +59,12 @@ def render_markdown(text: str, allow_raw_html: bool) -> Markup:
             link_rel="noopener noreferrer",
         )
     return Markup(rendered)
+
+
+@functools.cache
+def _markdown() -> markdown.Markdown:
+    # Building the parser costs about as much as converting a short article: do it once.
+    return markdown.Markdown(extensions=_MARKDOWN_EXTENSIONS, output_format="html")
 
 
 def make_environment(config: Config) -> jinja2.Environment:

@@ -1,0 +1,208 @@
+"""The archive in a real browser (Debian's Chromium, driven by Playwright): navigation,
+keyboard use, layout at phone and desktop widths, and axe-core accessibility checks."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from .sites import PROJECT, build_fixture, build_real
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = PROJECT / "test-artifacts" / "screenshots"
+
+GERMAN = "articles/russland-und-usbekistan-vereinbaren-kooperation-im-militaerbereich-bis-2030.html"
+ENGLISH = (
+    "articles/russia-and-uzbekistan-establish-military-strategic-partnership-plan-through-2030.html"
+)
+PAGE_KINDS = {
+    "index": "index.html",
+    "article": ENGLISH,
+    "article-de": GERMAN,
+    "country": "countries/uz.html",
+    "countries": "countries/index.html",
+    "timeline": "timeline/index.html",
+    "year": "timeline/2025.html",
+    "not-found": "404.html",
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_real(tmp_path_factory.mktemp("browser") / "_site")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).is_file(), "run scripts/setup: it installs Debian's chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def server_root(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The site served over HTTP from a sub-folder, /archive/."""
+    root = tmp_path_factory.mktemp("www")
+    shutil.copytree(site, root / "archive")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/archive/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def _click_through(page: Page, start: str) -> list[str]:
+    """index → country → article → its story sibling → timeline → a year; the URLs visited."""
+    page.goto(start)
+    visited = [page.url]
+    steps = [
+        (
+            "section[aria-labelledby=countries-heading] a:text-is('Uzbekistan')",
+            "/countries/uz.html",
+        ),
+        (f"a.entry-title[href$='{ENGLISH.split('/')[1]}']", ENGLISH),
+        ("aside.story a", GERMAN),
+        ("header nav a:text-is('Timeline')", "/timeline/index.html"),
+        ("ol.years a:text-is('2012')", "/timeline/2012.html"),
+    ]
+    for selector, expected in steps:
+        page.click(selector)
+        page.wait_for_load_state()
+        assert page.url.endswith(expected), (selector, page.url)
+        visited.append(page.url)
+    assert page.locator("h1").inner_text() == "2012"
+    return visited
+
+
+def test_click_through_from_disk(page: Page, site: Path) -> None:
+    visited = _click_through(page, (site / "index.html").as_uri())
+    assert all(url.startswith("file://") for url in visited)
+
+
+def test_click_through_under_a_sub_path(page: Page, server_root: str) -> None:
+    visited = _click_through(page, server_root + "index.html")
+    assert all(url.startswith(server_root) for url in visited)
+
+
+def test_keyboard_only(page: Page, site: Path) -> None:
+    page.goto((site / "index.html").as_uri())
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.locator(".skip-link").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # From the main content, Tab reaches the first article link; Enter follows it.
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('entry-title')"):
+            break
+    else:
+        raise AssertionError("no article link reached by Tab")
+    target = page.evaluate("document.activeElement.href")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == target
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_layout_holds_without_horizontal_scrolling(
+    browser: Browser, site: Path, width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for kind, url in PAGE_KINDS.items():
+        page.goto((site / url).as_uri())
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (url, width, overflow)
+        page.screenshot(path=str(ARTIFACTS / f"{kind}-{width}.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violations(browser: Browser, site: Path, scheme: str) -> None:
+    assert AXE.is_file(), "run scripts/setup: it installs axe-core with npm"
+    context = browser.new_context(color_scheme=scheme)  # type: ignore[arg-type]
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+    for kind, url in PAGE_KINDS.items():
+        page.goto((site / url).as_uri())
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        serious = [
+            f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[kind] = serious
+    context.close()
+    assert found == {}
+
+
+def test_every_page_has_landmarks_one_h1_and_languages(
+    page: Page, site: Path, tmp_path: Path
+) -> None:
+    fixture = build_fixture(tmp_path / "fixture")
+    pages = [p for folder in (site, fixture) for p in folder.rglob("*.html")]
+    assert len(pages) > 30
+    for path in pages:
+        page.goto(path.as_uri())
+        counts = page.evaluate(
+            """() => ({
+                h1: document.querySelectorAll('h1').length,
+                main: document.querySelectorAll('main').length,
+                banner: document.querySelectorAll('body > header').length,
+                nav: document.querySelectorAll('nav').length,
+                footer: document.querySelectorAll('body > footer').length,
+                skip: document.querySelectorAll('a.skip-link[href="#main"]').length,
+                lang: document.documentElement.lang,
+            })"""
+        )
+        assert counts["h1"] == 1 and counts["main"] == 1 and counts["skip"] == 1, (path, counts)
+        assert counts["banner"] == 1 and counts["footer"] == 1 and counts["nav"] >= 1, (
+            path,
+            counts,
+        )
+        assert counts["lang"], path
+    page.goto((site / GERMAN).as_uri())
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert page.evaluate("document.querySelector('header.site-header').lang") == "en"
+    page.goto((site / "countries" / "uz.html").as_uri())
+    german_title = page.locator(f"a.entry-title[href$='{GERMAN.split('/')[1]}']")
+    assert german_title.get_attribute("lang") == "de"

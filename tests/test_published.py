@@ -1,0 +1,115 @@
+"""The built archive as machines read it: valid HTML, feeds, sitemap, structured data."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from .sites import PROJECT, build_fixture, build_real
+
+VNU = PROJECT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    base = tmp_path_factory.mktemp("published")
+    return [build_real(base / "real"), build_fixture(base / "fixture")]
+
+
+def _json_ld(page: Path) -> list[dict[str, object]]:
+    blocks = re.findall(
+        r'<script type="application/ld\+json">(.*?)</script>', page.read_text(), re.S
+    )
+    return [json.loads(block) for block in blocks]
+
+
+def test_the_nu_html_checker_finds_no_errors(sites: list[Path]) -> None:
+    assert VNU.is_file(), "run scripts/setup: it installs vnu-jar with npm"
+    java = shutil.which("java")
+    assert java, "run scripts/setup: it installs Java"
+    pages = [p for site in sites for p in site.rglob("*.html")]
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--format", "json", "--skip-non-html", *map(str, sites)],
+        capture_output=True,
+        text=True,
+    )
+    messages = json.loads(result.stderr)["messages"]
+    errors = [m for m in messages if m.get("type") == "error" or m.get("subType") == "fatal"]
+    assert errors == [], errors
+    assert len(pages) > 30
+
+
+def test_every_feed_parses_without_a_bozo_flag(sites: list[Path]) -> None:
+    feeds = [p for site in sites for p in site.rglob("*.atom.xml")]
+    assert len(feeds) > 10
+    for path in feeds:
+        feed = feedparser.parse(path.read_bytes())
+        assert not feed.bozo, (path, feed.get("bozo_exception"))
+        assert feed.entries and all(e.id.startswith("urn:uuid:") for e in feed.entries)
+
+
+def test_the_sitemap_is_valid_against_the_protocols_schema(sites: list[Path]) -> None:
+    schema = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "schemas" / "sitemap.xsd")))
+    sitemap = etree.parse(str(sites[1] / "sitemap.xml"))
+    assert schema.validate(sitemap), schema.error_log
+    assert not (sites[0] / "sitemap.xml").exists()  # no base URL, so no full addresses to list
+
+
+def test_article_pages_carry_news_article_data(sites: list[Path]) -> None:
+    page = (
+        sites[0] / "articles" / "tajikistan-says-russia-is-main-partner-rejects-foreign-offers.html"
+    )
+    (data,) = _json_ld(page)
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == "Tajikistan says Russia is main partner, rejects foreign offers"
+    assert data["datePublished"] == "2012-04-17"
+    assert data["inLanguage"] == "en"
+    assert data["publisher"] == {"@type": "Organization", "name": "Reuters"}
+    assert str(data["isBasedOn"]).startswith("https://tajikistanfocus.wordpress.com/")
+    about = data["about"]
+    assert (
+        isinstance(about, list)
+        and {"@type": "Country", "identifier": "TJ", "name": "Tajikistan"} in about
+    )
+    assert data["contentLocation"] == about
+
+
+def test_country_pages_carry_collection_page_data(sites: list[Path]) -> None:
+    (data,) = _json_ld(sites[0] / "countries" / "uz.html")
+    assert data["@type"] == "CollectionPage"
+    assert data["about"] == {"@type": "Country", "identifier": "UZ", "name": "Uzbekistan"}
+    parts = data["hasPart"]
+    assert isinstance(parts, list) and len(parts) == 4
+    for part in parts:
+        assert (sites[0] / "countries" / str(part["url"])).resolve().is_file()
+
+
+def test_pages_have_open_graph_tags(sites: list[Path]) -> None:
+    for page in (
+        sites[0] / "index.html",
+        sites[0] / "countries" / "uz.html",
+        sites[0] / "timeline" / "2025.html",
+    ):
+        text = page.read_text()
+        for prop in ("og:title", "og:type", "og:site_name"):
+            assert f'property="{prop}"' in text, (page, prop)
+    article = (sites[1] / "articles" / "peregovory.html").read_text()
+    assert (
+        '<meta property="og:url" content="https://archive.example.org/news/articles/peregovory.html">'
+        in article
+    )
+
+
+def test_hreflang_links_the_language_versions_of_a_story(sites: list[Path]) -> None:
+    russian = (sites[1] / "articles" / "peregovory.html").read_text()
+    assert (
+        '<link rel="alternate" hreflang="de" href="grenzgespraeche-gehen-weiter.html">' in russian
+    )
+    assert '<link rel="alternate" hreflang="ru" href="peregovory.html">' in russian
