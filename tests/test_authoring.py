@@ -17,7 +17,7 @@ from newsgen.serve import DevServer
 
 from .conftest import article_text
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # copies of shared/seeds
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 
 
@@ -250,3 +250,7 @@ def test_serve_serves_folders_and_types(server: DevServer) -> None:
     assert _get(server, "/countries/")[0] == 200
     assert _get(server, "/feeds/all.atom.xml")[0] == 200
     assert _get(server, "/no-such-page.html")[0] == 404
+
+
+def test_the_seed_copies_are_all_there() -> None:
+    assert len(SEED_FILES) == 5
