@@ -64,6 +64,7 @@ class DevServer:
         self.state = BuildState()
         self.changed = threading.Condition()
         self.stopping = threading.Event()
+        self.watching = threading.Event()
         self.config, _ = load_config(root, self.overrides)
         self.httpd = http.server.ThreadingHTTPServer((host, port), _handler_for(self))
         self.httpd.daemon_threads = True
@@ -106,6 +107,8 @@ class DevServer:
             thread = threading.Thread(target=target, daemon=True)
             thread.start()
             self.threads.append(thread)
+        # An edit made before the watcher is in place would go unseen: wait for it.
+        self.watching.wait(timeout=30)
 
     def stop(self) -> None:
         """Stop watching and serving."""
@@ -127,7 +130,18 @@ class DevServer:
 
         while not self.stopping.is_set():
             watched = self._watched()
-            for _changes in watch(*watched, stop_event=self.stopping, debounce=100, step=50):
+            changes_seen = watch(
+                *watched,
+                stop_event=self.stopping,
+                debounce=100,
+                step=50,
+                yield_on_timeout=True,  # an empty first yield says the watcher is in place
+                rust_timeout=200,
+            )
+            for changes in changes_seen:
+                self.watching.set()
+                if not changes:
+                    continue
                 self.rebuild()
                 if set(self._watched()) != set(watched):
                     break  # a watched folder or the settings file came or went
