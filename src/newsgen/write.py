@@ -263,7 +263,7 @@ def _write_manifest(folder: Path, entries: dict[str, Entry], atomic: bool) -> No
             for url, e in sorted(entries.items())
         },
     }
-    text = json.dumps(data, indent=0, sort_keys=True) + "\n"
+    text = json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"  # the fast C encoder
     target = folder / urls.MANIFEST
     if atomic:
         temporary = folder / f"{urls.MANIFEST}.tmp-{os.getpid()}"
