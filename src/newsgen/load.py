@@ -19,7 +19,6 @@ from typing import Any
 
 import yaml
 from babel import Locale, UnknownLocaleError
-from slugify import slugify
 
 from newsgen.cache import CachedRecord, RecordCache
 from newsgen.config import Config
@@ -448,6 +447,8 @@ _TRANSLITERATIONS = {
 
 def make_slug(title: str, language: str = "en") -> str:
     """A short ASCII file name from a title, transliterated the way its language does it."""
+    from slugify import slugify  # here: only parsing a new or changed file needs it
+
     replacements = _TRANSLITERATIONS.get(language.split("-")[0], [])
     return str(slugify(title, max_length=80, word_boundary=True, replacements=replacements))
 

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import markdown
-import nh3
 from babel import Locale
 from babel.dates import format_date
 from markupsafe import Markup
@@ -51,6 +49,8 @@ def render_markdown(text: str, allow_raw_html: bool) -> Markup:
     """An article body as HTML; raw HTML in it is sanitized unless the site trusts it."""
     rendered = _markdown().reset().convert(text)
     if not allow_raw_html:
+        import nh3  # here, not above: a build that renders no body need not load it
+
         rendered = nh3.clean(
             rendered,
             tags=_ALLOWED_TAGS,
@@ -62,8 +62,10 @@ def render_markdown(text: str, allow_raw_html: bool) -> Markup:
 
 
 @functools.cache
-def _markdown() -> markdown.Markdown:
+def _markdown() -> Any:
     # Building the parser costs about as much as converting a short article: do it once.
+    import markdown
+
     return markdown.Markdown(extensions=_MARKDOWN_EXTENSIONS, output_format="html")
 
 
