@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import article, make_corpus  # noqa: E402
+from corpus import article, make_corpus
 
 HUGO_CONFIG = """baseURL = "https://example.org/"
 title = "Benchmark Archive"
@@ -247,13 +247,9 @@ def main() -> None:
                 remove_added(tool, root)
                 clean(tool, root)
                 argv = command(tool, root, tools_venv)
-                for key, action in (
-                    ("cold", None),
-                    ("none", None),
-                    ("one", lambda: add_one(tool, root, count + round_ + 1)),
-                ):
-                    if action:
-                        action()
+                for key in ("cold", "none", "one"):
+                    if key == "one":
+                        add_one(tool, root, count + round_ + 1)
                     seconds, rss = timed(argv, root)
                     results[tool][key].append(seconds)
                     results[tool]["rss"].append(rss)

@@ -28,16 +28,88 @@ GERMAN_COUNTRIES = {"Russia": "Russland", "Uzbekistan": "Usbekistan", "Tajikista
 TAGS = ["military cooperation", "energy", "trade", "elections", "migration", "security", "water",
         "diplomacy", "sanctions", "infrastructure", "human rights", "media"]  # fmt: skip
 SOURCES = ["Example Wire", "Daily Gazette", "Regional Service", "Steppe Times", "Abendblatt"]
-ENGLISH = (
-    "the minister said talks on security and trade would continue next week while officials "
-    "in the capital described the agreement as a step toward closer cooperation between the "
-    "two governments and their neighbours across the region despite pressure from abroad"
-).split()
-GERMAN = (
-    "der Minister sagte dass die Gespräche über Sicherheit und Handel in der kommenden Woche "
-    "fortgesetzt werden während Beamte in der Hauptstadt das Abkommen als Schritt zu engerer "
-    "Zusammenarbeit zwischen beiden Regierungen und ihren Nachbarn in der Region beschrieben"
-).split()
+ENGLISH = [
+    "the",
+    "minister",
+    "said",
+    "talks",
+    "on",
+    "security",
+    "and",
+    "trade",
+    "would",
+    "continue",
+    "next",
+    "week",
+    "while",
+    "officials",
+    "in",
+    "the",
+    "capital",
+    "described",
+    "the",
+    "agreement",
+    "as",
+    "a",
+    "step",
+    "toward",
+    "closer",
+    "cooperation",
+    "between",
+    "the",
+    "two",
+    "governments",
+    "and",
+    "their",
+    "neighbours",
+    "across",
+    "the",
+    "region",
+    "despite",
+    "pressure",
+    "from",
+    "abroad",
+]
+GERMAN = [
+    "der",
+    "Minister",
+    "sagte",
+    "dass",
+    "die",
+    "Gespräche",
+    "über",
+    "Sicherheit",
+    "und",
+    "Handel",
+    "in",
+    "der",
+    "kommenden",
+    "Woche",
+    "fortgesetzt",
+    "werden",
+    "während",
+    "Beamte",
+    "in",
+    "der",
+    "Hauptstadt",
+    "das",
+    "Abkommen",
+    "als",
+    "Schritt",
+    "zu",
+    "engerer",
+    "Zusammenarbeit",
+    "zwischen",
+    "beiden",
+    "Regierungen",
+    "und",
+    "ihren",
+    "Nachbarn",
+    "in",
+    "der",
+    "Region",
+    "beschrieben",
+]
 
 
 def paragraph(rng: random.Random, words: list[str], count: int) -> str:

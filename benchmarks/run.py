@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/run.py                     # N = 1,000, 10,000 and 30,000
     .venv/bin/python benchmarks/run.py --sizes 1000 10000  # fewer sizes
 
-Each build runs as its own process, as a user runs it, and is timed wall-clock.
+Each build runs as its own process, as a user runs it, and is timed wall-clock; the
+no-change and add-one rebuilds are run --repeat times and their median is shown.
 Peak RSS is the largest resident set of any one process of the build (the main
 process or one render worker), from wait4(). Corpora are made by corpus.py and
 kept in --workdir, so a second run skips making them.
@@ -23,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import extra_article, make_corpus  # noqa: E402
+from corpus import extra_article, make_corpus
 
 _SUMMARY = re.compile(r"Built (\d+) pages .* (\d+) rendered, (\d+) files written")
 
@@ -57,8 +58,13 @@ def run_build(root: Path, *extra: str) -> Run:
     return Run(seconds, usage.ru_maxrss / 1024, pages, rendered, written)
 
 
-def measure(count: int, workdir: Path) -> dict[str, Run]:
-    """Cold, no-change and add-one builds of an N-article corpus."""
+def median_run(runs: list[Run]) -> Run:
+    """The run with the median wall time."""
+    return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+
+
+def measure(count: int, workdir: Path, repeat: int) -> dict[str, Run]:
+    """Cold, no-change and add-one builds of an N-article corpus; rebuilds are medians."""
     root = workdir / f"corpus-{count}"
     if not (root / "articles").is_dir() or len(list((root / "articles").iterdir())) != count:
         make_corpus(count, root)
@@ -66,9 +72,14 @@ def measure(count: int, workdir: Path) -> dict[str, Run]:
         leftover.unlink()
     shutil.rmtree(root / "_site", ignore_errors=True)
     shutil.rmtree(root / ".newsgen-cache", ignore_errors=True)
-    results = {"cold": run_build(root), "no change": run_build(root)}
-    extra_article(root, count + 1)
-    results["add one"] = run_build(root)
+    results = {"cold": run_build(root)}
+    results["no change"] = median_run([run_build(root) for _ in range(repeat)])
+    added = []
+    for index in range(repeat):
+        extra_article(root, count + 1 + index)
+        added.append(run_build(root))
+        run_build(root)  # settle, so each add-one starts from a site with nothing pending
+    results["add one"] = median_run(added)
     return results
 
 
@@ -79,6 +90,9 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 30000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsgen-benchmark"))
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs of each rebuild; the median is shown"
+    )
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"newsgen benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
@@ -89,7 +103,7 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|---:|---:|---:|")
     cold: dict[int, float] = {}
     for count in args.sizes:
-        for name, run in measure(count, args.workdir).items():
+        for name, run in measure(count, args.workdir, args.repeat).items():
             rate = f"{run.pages / run.seconds:,.0f}" if name == "cold" else ""
             print(
                 f"| {count:,} | {name} | {run.seconds:.2f} | {run.peak_mib:.0f} | {run.pages:,} | "

@@ -20,10 +20,10 @@ def test_mypy_strict_is_clean() -> None:
 
 
 def test_ruff_is_clean() -> None:
-    result = _run("ruff", "check", "src", "tests", "build.py")
+    result = _run("ruff", "check", "src", "tests", "build.py", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_clean() -> None:
-    result = _run("ruff", "format", "--check", "src", "tests", "build.py")
+    result = _run("ruff", "format", "--check", "src", "tests", "build.py", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
