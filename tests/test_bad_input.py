@@ -37,7 +37,8 @@ CASES: dict[str, tuple[bytes, str]] = {
     ),
     "yaml-syntax": (
         _fm("title: [unclosed", "date: 2021-10-14", "source: S"),
-        "articles/bad.md:3: the front matter is not valid YAML: did not find expected ',' or ']'",
+        "articles/bad.md:3: the front matter is not valid YAML: did not find expected ',' or ']' "
+        "(see the [ … ] list that starts on line 2)",
     ),
     "python-tag": (
         _fm("title: !!python/object/apply:os.system ['echo hi']", "date: 2021-10-14", "source: S"),

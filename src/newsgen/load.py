@@ -183,7 +183,18 @@ def _yaml_error(exc: yaml.MarkedYAMLError, path: Path) -> ContentError:
         return ContentError(
             f"YAML tag '{tag}' is not allowed: front matter holds plain values only", path, line
         )
-    return ContentError(f"the front matter is not valid YAML: {problem}", path, line)
+    hint = None
+    context = exc.context_mark
+    if exc.context and context is not None and mark is not None and context.line != mark.line:
+        # "while parsing a flow sequence": say, in plain words, where the unclosed thing began.
+        kinds = {
+            "flow sequence": "[ … ] list",
+            "flow mapping": "{ … } mapping",
+            "quoted scalar": "quoted text",
+        }
+        kind = next((plain for word, plain in kinds.items() if word in exc.context), "value")
+        hint = f"see the {kind} that starts on line {context.line + _YAML_LINE_OFFSET}"
+    return ContentError(f"the front matter is not valid YAML: {problem}", path, line, hint)
 
 
 class _ArticleBuilder:
