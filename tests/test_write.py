@@ -214,3 +214,43 @@ def test_a_killed_build_leaves_a_whole_site(
     assert _leftovers(config) == []  # ...the next build cleans up
     assert "Edited." in (output / "articles" / "article-1.html").read_text()
     assert (output / "CNAME").read_text() == "kept\n"
+
+
+def _age(root: Path, seconds: int = 60) -> None:
+    """Set every input's modification time into the past, as after a while of no edits."""
+    for path in root.rglob("*"):
+        if path.is_file() and "_site" not in path.parts:
+            stat = path.stat()
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def test_a_build_with_no_changed_input_reads_no_article(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(
+        {"a.md": article_text(countries="[UZ]"), "b.md": article_text("Other", countres="[x]")}
+    )
+    _age(config.root)
+    first = build(config)
+    monkeypatch.setattr(
+        "newsgen.pipeline.load_articles", lambda *a: pytest.fail("articles were loaded")
+    )
+
+    second = build(config)
+
+    assert (second.pages, second.articles, second.written) == (first.pages, 2, [])
+    assert [w.message for w in second.warnings] == [w.message for w in first.warnings]
+    assert second.warnings  # the unknown field is still reported
+
+
+def test_a_file_changed_moments_ago_is_always_read_again(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text("Same size", body="Words one.\n")})
+    build(config)
+    path = config.path("source") / "a.md"
+    stat = path.stat()
+    path.write_text(path.read_text().replace("Words one.", "Words two."))  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same time
+
+    build(config)
+
+    assert "Words two." in (config.path("output") / "articles" / "same-size.html").read_text()

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import os
 import pickle
+import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from newsgen.errors import BuildWarning
 from newsgen.model import Article
 
 _RECORDS = "records.pickle"
+_RACY_NS = 2_000_000_000
 _HTML = "html"
 
 
@@ -103,7 +105,10 @@ class RecordCache:
 def _pack(entry: CachedRecord) -> _Packed:
     values = tuple(getattr(entry.article, name) for name in _FIELDS)
     warnings = tuple((w.message, w.line) for w in entry.warnings)
-    return (entry.mtime_ns, entry.size, entry.digest, values, warnings)
+    # A file modified moments ago is not found by its time next build, only by its hash:
+    # a second edit within the same clock tick could leave size and time unchanged.
+    mtime_ns = entry.mtime_ns if entry.mtime_ns < time.time_ns() - _RACY_NS else -1
+    return (mtime_ns, entry.size, entry.digest, values, warnings)
 
 
 def _unpack(path: Path, packed: _Packed) -> CachedRecord:

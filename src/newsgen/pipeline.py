@@ -7,20 +7,28 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
 from newsgen.cache import HtmlCache, RecordCache, code_fingerprint
 from newsgen.config import Config
-from newsgen.deps import build_fingerprint, library_versions, page_fingerprint, template_hashes
+from newsgen.deps import (
+    build_fingerprint,
+    input_snapshot,
+    library_versions,
+    page_fingerprint,
+    snapshot_is_trusted,
+    template_hashes,
+)
 from newsgen.enrich import Archive, build_archive
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, raise_if_any
 from newsgen.load import load_articles, read_body
 from newsgen.model import Article, Page
 from newsgen.pages import plan_pages, static_files
 from newsgen.render import make_environment, render_markdown, render_page
-from newsgen.write import Entry, Staging, check_output_folder, recover
+from newsgen.write import BuildInfo, Entry, Staging, check_output_folder, read_build_info, recover
 
 # Fewer pages than this render in this process: a pool costs more than it saves.
 _POOL_THRESHOLD = 200
@@ -49,6 +57,16 @@ def build(
     check_output_folder(config, force)
     recover(output)
 
+    # Skip: when no input changed since the build the output folder holds, there is
+    # nothing to do, and no article need even be read.
+    inputs = input_snapshot(config)
+    last = read_build_info(output)
+    if not full and last is not None and last.inputs == inputs and snapshot_is_trusted(inputs):
+        warnings = [BuildWarning(m, None if p is None else Path(p), n) for m, p, n in last.warnings]
+        return BuildReport(
+            last.articles, last.pages, seconds=time.perf_counter() - started, warnings=warnings
+        )
+
     # Load: every article file → a record (unchanged files come from the cache);
     # every error in every file is reported together, before anything is written.
     archive, warnings = load_archive(config, use_cache=not full)
@@ -70,6 +88,12 @@ def build(
                 rendered += 1
         for url, path in static_files(config):
             staging.put(url, path.read_bytes())
+        staging.info = BuildInfo(
+            inputs,
+            len(archive.articles),
+            len(pages),
+            tuple((w.message, None if w.path is None else str(w.path), w.line) for w in warnings),
+        )
         # Write: swap the staged build in at once, or write nothing when nothing changed.
         result = staging.publish()
     finally:
