@@ -233,7 +233,7 @@ def test_a_build_with_no_changed_input_reads_no_article(
     _age(config.root)
     first = build(config)
     monkeypatch.setattr(
-        "newsgen.pipeline.load_articles", lambda *a: pytest.fail("articles were loaded")
+        "newsgen.load.load_articles", lambda *a: pytest.fail("articles were loaded")
     )
 
     second = build(config)

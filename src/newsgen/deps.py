@@ -15,14 +15,14 @@ import os
 import time
 from collections.abc import Mapping
 from importlib import metadata
-from typing import Any
-
-import jinja2
-import jinja2.meta
+from typing import TYPE_CHECKING, Any
 
 from newsgen.cache import code_fingerprint
 from newsgen.config import Config
 from newsgen.model import Article, Page
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def build_fingerprint(config: Config, templates: Mapping[str, str]) -> str:
@@ -100,6 +100,8 @@ def page_fingerprint(page: Page, site: str, template_hashes: Mapping[str, str]) 
 
 def template_hashes(env: jinja2.Environment, sources: Mapping[str, str]) -> dict[str, str]:
     """Template name → hash of its own source and of every template it pulls in."""
+    import jinja2
+    import jinja2.meta
 
     @functools.cache
     def closure(name: str) -> frozenset[str]:

@@ -1,4 +1,9 @@
-"""The build, as the pipeline reads: load → enrich → plan → render → write."""
+"""The build, as the pipeline reads: load → enrich → plan → render → write.
+
+The stages are imported inside the functions that run them, after the check for
+unchanged inputs: a build with nothing to do should not pay to load Jinja, Babel,
+PyYAML and the rest (about 0.15 s of a 0.3 s no-change build of 10,000 articles).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import jinja2
-from markupsafe import Markup
+from typing import TYPE_CHECKING
 
 from newsgen.cache import HtmlCache, RecordCache, code_fingerprint
 from newsgen.config import Config
@@ -22,13 +25,15 @@ from newsgen.deps import (
     snapshot_is_trusted,
     template_hashes,
 )
-from newsgen.enrich import Archive, build_archive
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, raise_if_any
-from newsgen.load import load_articles, read_body
 from newsgen.model import Article, Page
-from newsgen.pages import plan_pages, static_files
-from newsgen.render import make_environment, render_markdown, render_page
 from newsgen.write import BuildInfo, Entry, Staging, check_output_folder, read_build_info, recover
+
+if TYPE_CHECKING:
+    import jinja2
+    from markupsafe import Markup
+
+    from newsgen.enrich import Archive
 
 # Fewer pages than this render in this process: a pool costs more than it saves.
 _POOL_THRESHOLD = 200
@@ -66,6 +71,8 @@ def build(
         return BuildReport(
             last.articles, last.pages, seconds=time.perf_counter() - started, warnings=warnings
         )
+
+    from newsgen.pages import plan_pages, static_files
 
     # Load: every article file → a record (unchanged files come from the cache);
     # every error in every file is reported together, before anything is written.
@@ -112,6 +119,9 @@ def build(
 
 def load_archive(config: Config, *, use_cache: bool = True) -> tuple[Archive, list[BuildWarning]]:
     """Load and check every article, then build the archive's indexes."""
+    from newsgen.enrich import build_archive
+    from newsgen.load import load_articles
+
     cache = RecordCache(config.path("cache") if use_cache else None, _cache_key(config))
     articles, errors, warnings = load_articles(config, cache)
     if config.strict:
@@ -132,6 +142,8 @@ def render_changed(
     use_cache: bool = True,
 ) -> Iterator[tuple[Page, str, bytes | None]]:
     """Each page with its fingerprint and bytes; bytes are None where the last build's stand."""
+    from newsgen.render import make_environment
+
     env = make_environment(config)
     sources = {name: _source(env, name) for name in env.list_templates()}
     hashes = template_hashes(env, sources)
@@ -160,6 +172,8 @@ def render_changed(
 
 def render_all(config: Config) -> dict[str, bytes]:
     """Every page of the site in memory, written nowhere: for `check` and for tests."""
+    from newsgen.pages import plan_pages, static_files
+
     archive, _ = load_archive(config, use_cache=False)
     pages = plan_pages(archive, config)
     files = {
@@ -211,6 +225,8 @@ _WORKER: tuple[jinja2.Environment, Callable[[Article], Markup]] | None = None
 
 
 def _start_worker() -> None:
+    from newsgen.render import make_environment
+
     global _WORKER
     assert _FORKED is not None
     _, config, cache_mode = _FORKED
@@ -229,6 +245,8 @@ def _render_chunk_with(
     env: jinja2.Environment,
     body: Callable[[Article], Markup],
 ) -> Iterator[_Result]:
+    from newsgen.render import render_page
+
     for index, fingerprint in chunk:
         try:
             yield index, fingerprint, render_page(env, pages[index], body)
@@ -241,6 +259,11 @@ def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Marku
 
     cache_mode: "use" reads and fills the cache, "refill" only fills it, "off" leaves it alone.
     """
+    from markupsafe import Markup
+
+    from newsgen.load import read_body
+    from newsgen.render import render_markdown
+
     cache = HtmlCache(config.path("cache") if cache_mode != "off" else None, _cache_key(config))
 
     def body(article: Article) -> Markup:
