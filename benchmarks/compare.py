@@ -105,6 +105,14 @@ def _ours_to_pelican(text: str) -> str:
     return "\n".join(lines) + "\n\n" + body
 
 
+def _year(path: Path) -> str:
+    """The year of an article file, from its front matter."""
+    for line in path.read_text().splitlines():
+        if line.startswith("date: "):
+            return line[6:10]
+    raise SystemExit(f"{path}: no date")
+
+
 def _ours_to_hugo(text: str) -> str:
     return text  # Hugo reads our YAML front matter as it is
 
@@ -124,7 +132,7 @@ def prepare(tool: str, corpus: Path, workdir: Path) -> Path:
         for name, text in HUGO_LAYOUTS.items():
             (layouts / name).write_text(text)
         convert: Callable[[str], str] = _ours_to_hugo
-        years = sorted({p.name[:4] for p in (corpus / "articles").glob("*.md")})
+        years = sorted({_year(p) for p in (corpus / "articles").glob("*.md")})
         for year in years:
             folder = root / "content" / "timeline" / year
             folder.mkdir(parents=True)
@@ -237,6 +245,7 @@ def main() -> None:
         corpus = args.workdir / f"corpus-{count}"
         if not (corpus / "articles").is_dir():
             make_corpus(count, corpus)
+        remove_added("newsgen", corpus)  # what an interrupted run added is not part of the corpus
         roots = {tool: prepare(tool, corpus, args.workdir) for tool in args.tools}
         results: dict[str, dict[str, list[float]]] = {
             t: {"cold": [], "none": [], "one": [], "rss": []} for t in args.tools
