@@ -24,6 +24,7 @@ from newsgen.errors import (
     ContentError,
     NewsgenError,
     UsageError,
+    shown_path,
 )
 
 
@@ -148,7 +149,7 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
     print(
         f"Built {report.pages} pages from {report.articles} articles in {report.seconds:.2f} s: "
         f"{report.rendered} rendered, {len(report.written)} files written, "
-        f"{len(report.removed)} removed → {_shown(config.path('output'), config.root)}",
+        f"{len(report.removed)} removed → {_shown_folder(config.path('output'), config.root)}",
         file=out,
     )
     return EXIT_OK
@@ -164,7 +165,7 @@ def _check(config: Config, out: TextIO, err: TextIO) -> int:
     output = config.path("output")
     built = output.is_dir() and read_manifest(output) is not None
     if built:
-        shown = _shown(output, config.root)
+        shown = _shown_folder(output, config.root)
         problems += [f"{shown}{problem}" for problem in check_folder(output)]
     for problem in problems:
         print(problem, file=err)
@@ -172,7 +173,7 @@ def _check(config: Config, out: TextIO, err: TextIO) -> int:
         print(f"{len(problems)} broken link(s).", file=err)
         return EXIT_CONTENT
     checked = f"{len(files)} pages and files" + (
-        f", and the built site in {_shown(output, config.root)}" if built else ""
+        f", and the built site in {_shown_folder(output, config.root)}" if built else ""
     )
     print(
         f"OK: articles, settings and templates are sound; every link resolves in {checked}.",
@@ -189,7 +190,7 @@ def _write_new(config: Config, name: str, text: str, out: TextIO, err: TextIO) -
     path = folder / name
     if path.exists():
         print(
-            f"{_shown(path, config.root).rstrip('/')}: already exists; nothing was written.",
+            f"{shown_path(path, config.root)}: already exists; nothing was written.",
             file=err,
         )
         return None
@@ -202,7 +203,7 @@ def _write_new(config: Config, name: str, text: str, out: TextIO, err: TextIO) -
     folder.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as stream:  # "x": fails rather than overwrite
         stream.write(text)
-    print(f"wrote {_shown(path, config.root).rstrip('/')}", file=out)
+    print(f"wrote {shown_path(path, config.root)}", file=out)
     for warning in warnings:
         print(f"  to do: {warning.message}", file=out)
     return path
@@ -263,16 +264,16 @@ def _add(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
 def _serve(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from newsgen.serve import DevServer, serve_until_interrupted
 
-    check_output = config  # the first build checks the output folder like any other
-    server = DevServer(
-        check_output.root,
+    server = DevServer(  # its first build checks the output folder like any build
+        config.root,
         args.host,
         args.port,
         overrides=_overrides(args),
         log=lambda line: print(line, file=err, flush=True),
     )
     print(
-        f"Serving {_shown(config.path('output'), config.root)} at {server.address} (Ctrl-C stops)",
+        f"Serving {_shown_folder(config.path('output'), config.root)} at {server.address}"
+        " (Ctrl-C stops)",
         file=out,
         flush=True,
     )
@@ -288,11 +289,9 @@ def _print_warnings(warnings: Sequence[BuildWarning], root: Path, err: TextIO) -
         print(warning.describe(root), file=err)
 
 
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix() + "/"
-    except ValueError:
-        return str(path)
+def _shown_folder(path: Path, root: Path) -> str:
+    """A folder as the summary lines show it: relative to the project where it lies inside."""
+    return shown_path(path, root) + "/"
 
 
 if __name__ == "__main__":

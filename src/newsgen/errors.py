@@ -53,7 +53,7 @@ class NewsgenError(Exception):
         """The 'file:line' prefix, with the file relative to root where it lies inside it."""
         if self.path is None:
             return ""
-        shown = _relative(self.path, root)
+        shown = shown_path(self.path, root)
         return f"{shown}:{self.line}" if self.line is not None else shown
 
     def describe(self, root: Path | None = None) -> str:
@@ -102,7 +102,7 @@ class BuildWarning:
         """The warning as a user reads it."""
         if self.path is None:
             return f"warning: {self.message}"
-        where = _relative(self.path, root)
+        where = shown_path(self.path, root)
         where = f"{where}:{self.line}" if self.line is not None else where
         return f"{where}: warning: {self.message}"
 
@@ -134,7 +134,8 @@ def _error_order(error: NewsgenError) -> tuple[str, int, str]:
     return (str(error.path or ""), error.line or 0, error.message)
 
 
-def _relative(path: Path, root: Path | None) -> str:
+def shown_path(path: Path, root: Path | None) -> str:
+    """A path as a message shows it: relative to root where it lies inside it."""
     if root is not None:
         try:
             return path.relative_to(root).as_posix()

@@ -23,7 +23,7 @@ from babel import Locale, UnknownLocaleError
 from newsgen.cache import CachedRecord, RecordCache
 from newsgen.config import Config
 from newsgen.countries import resolve_country, suggest_country
-from newsgen.errors import BuildWarning, ContentError, NewsgenError
+from newsgen.errors import BuildWarning, ContentError, NewsgenError, shown_path
 from newsgen.model import Article
 
 REQUIRED = {
@@ -579,7 +579,7 @@ def find_clashes(articles: Iterable[Article], root: Path) -> list[NewsgenError]:
         if first is not article:
             errors.append(
                 ContentError(
-                    f"slug '{article.slug}' is already used by {_shown(first.path, root)}: "
+                    f"slug '{article.slug}' is already used by {shown_path(first.path, root)}: "
                     "both would write the same page",
                     article.path,
                     1,
@@ -587,10 +587,3 @@ def find_clashes(articles: Iterable[Article], root: Path) -> list[NewsgenError]:
                 )
             )
     return errors
-
-
-def _shown(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -107,18 +107,6 @@ def make_environment(config: Config) -> jinja2.Environment:
     return env
 
 
-def template_fingerprints(config: Config) -> dict[str, str]:
-    """Template name → hash of its source, to tell when a page must be made again."""
-    import hashlib
-
-    folder = config.path("templates")
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
 def render_page(env: jinja2.Environment, page: Page, body: Callable[[Article], Markup]) -> bytes:
     """One page's bytes, or a TemplateError that names the template and line."""
     try:
