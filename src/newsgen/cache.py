@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import pickle
 import time
@@ -117,6 +118,57 @@ def _unpack(path: Path, packed: _Packed) -> CachedRecord:
     return CachedRecord(
         mtime_ns, size, digest, article, tuple(BuildWarning(m, path, n) for m, n in warnings)
     )
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What the last build into an output folder read, and what it reported."""
+
+    inputs: str
+    """The snapshot of the inputs it read (deps.input_snapshot)."""
+    manifest: tuple[int, int, int]
+    """The stamp of the manifest it left (write.manifest_stamp): ties this record to the folder."""
+    articles: int
+    pages: int
+    warnings: tuple[tuple[str, str | None, int | None], ...] = ()
+
+
+def _build_info_path(folder: Path, output: Path) -> Path:
+    key = hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:16]
+    return folder / f"build-{key}.json"
+
+
+def read_build_info(folder: Path, output: Path) -> BuildInfo | None:
+    """The record of the last build into output, if there is a sound one."""
+    try:
+        data = json.loads(_build_info_path(folder, output).read_text(encoding="utf-8"))
+        warnings = tuple((str(m), p, n) for m, p, n in data["warnings"])
+        stamp = tuple(int(n) for n in data["manifest"])
+        return BuildInfo(
+            str(data["inputs"]),
+            (stamp[0], stamp[1], stamp[2]),
+            int(data["articles"]),
+            int(data["pages"]),
+            warnings,
+        )
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def save_build_info(folder: Path, output: Path, info: BuildInfo) -> None:
+    """Remember what this build read, for the next one to compare with."""
+    data = {
+        "inputs": info.inputs,
+        "manifest": info.manifest,
+        "articles": info.articles,
+        "pages": info.pages,
+        "warnings": info.warnings,
+    }
+    path = _build_info_path(folder, output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(data, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
 
 
 class HtmlCache:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsgen.cache import HtmlCache, RecordCache, code_fingerprint
+from newsgen.cache import (
+    BuildInfo,
+    HtmlCache,
+    RecordCache,
+    code_fingerprint,
+    read_build_info,
+    save_build_info,
+)
 from newsgen.config import Config
 from newsgen.deps import (
     build_fingerprint,
@@ -27,7 +34,7 @@ from newsgen.deps import (
 )
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, raise_if_any
 from newsgen.model import Article, Page
-from newsgen.write import BuildInfo, Entry, Staging, check_output_folder, read_build_info, recover
+from newsgen.write import Entry, Staging, check_output_folder, manifest_stamp, recover
 
 if TYPE_CHECKING:
     import jinja2
@@ -65,8 +72,14 @@ def build(
     # Skip: when no input changed since the build the output folder holds, there is
     # nothing to do, and no article need even be read.
     inputs = input_snapshot(config)
-    last = read_build_info(output)
-    if not full and last is not None and last.inputs == inputs and snapshot_is_trusted(inputs):
+    last = read_build_info(config.path("cache"), output)
+    if (
+        not full
+        and last is not None
+        and last.inputs == inputs
+        and snapshot_is_trusted(inputs)
+        and last.manifest == manifest_stamp(output)
+    ):
         warnings = [BuildWarning(m, None if p is None else Path(p), n) for m, p, n in last.warnings]
         return BuildReport(
             last.articles, last.pages, seconds=time.perf_counter() - started, warnings=warnings
@@ -95,16 +108,19 @@ def build(
                 rendered += 1
         for url, path in static_files(config):
             staging.put(url, path.read_bytes())
-        staging.info = BuildInfo(
-            inputs,
-            len(archive.articles),
-            len(pages),
-            tuple((w.message, None if w.path is None else str(w.path), w.line) for w in warnings),
-        )
         # Write: swap the staged build in at once, or write nothing when nothing changed.
         result = staging.publish()
     finally:
         staging.discard()
+
+    # Remember what was read, so that the next build can see whether anything changed.
+    stamp = manifest_stamp(output)
+    if stamp is not None:
+        shown = tuple(
+            (w.message, None if w.path is None else str(w.path), w.line) for w in warnings
+        )
+        info = BuildInfo(inputs, stamp, len(archive.articles), len(pages), shown)
+        save_build_info(config.path("cache"), output, info)
 
     return BuildReport(
         articles=len(archive.articles),

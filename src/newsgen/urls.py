@@ -17,7 +17,6 @@ TIMELINE = "timeline/index.html"
 SITE_FEED = "feeds/all.atom.xml"
 SITEMAP = "sitemap.xml"
 MANIFEST = ".newsgen-manifest.json"
-BUILD_INFO = ".newsgen-build.json"
 
 
 def article_url(slug: str) -> str:

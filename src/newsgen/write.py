@@ -51,6 +51,15 @@ class WriteReport:
     kept: int = 0
 
 
+def manifest_stamp(output: Path) -> tuple[int, int, int] | None:
+    """Identifies the manifest the output folder holds now: inode, size, modification time."""
+    try:
+        stat = (output / urls.MANIFEST).stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def read_manifest(output: Path) -> dict[str, Entry] | None:
     """The manifest of a built site; None when the folder holds no newsgen output."""
     try:
@@ -63,26 +72,6 @@ def read_manifest(output: Path) -> dict[str, Entry] | None:
     except (OSError, ValueError, KeyError, TypeError):
         # A damaged manifest still marks the folder as ours; every page is rebuilt.
         return {}
-
-
-@dataclass(frozen=True)
-class BuildInfo:
-    """What the last build of a folder read, and what it reported."""
-
-    inputs: str
-    articles: int
-    pages: int
-    warnings: tuple[tuple[str, str | None, int | None], ...] = ()
-
-
-def read_build_info(output: Path) -> BuildInfo | None:
-    """The record of the build the output folder holds, if there is a sound one."""
-    try:
-        data = json.loads((output / urls.BUILD_INFO).read_text(encoding="utf-8"))
-        warnings = tuple((str(m), p, n) for m, p, n in data["warnings"])
-        return BuildInfo(str(data["inputs"]), int(data["articles"]), int(data["pages"]), warnings)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def check_output_folder(config: Config, force: bool = False) -> None:
@@ -137,7 +126,7 @@ _SAFE_URL = re.compile(r"(?!\.\.?(?:/|$))[^/\\\x00]+(?:/(?!\.\.?(?:/|$))[^/\\\x0
 
 def safe_url(url: str) -> str:
     """A page path, checked to stay inside the output folder."""
-    if not _SAFE_URL.fullmatch(url) or url in (urls.MANIFEST, urls.BUILD_INFO):
+    if not _SAFE_URL.fullmatch(url) or url == urls.MANIFEST:
         raise OutputError(f"refusing to write outside the output folder: {url!r}")
     return url
 
@@ -151,7 +140,6 @@ class Staging:
         self.new: dict[str, Entry] = {}
         self.changed: list[str] = []
         self.folder: Path | None = None
-        self.info: BuildInfo | None = None
 
     def previous(self, url: str) -> Entry | None:
         """What the live site's manifest says of a page."""
@@ -200,15 +188,11 @@ class Staging:
         if self.unchanged():
             if self.new != self.old:
                 _write_manifest(self.output, self.new, atomic=True)
-            if self.info is not None and self.info != read_build_info(self.output):
-                _write_build_info(self.output, self.info, atomic=True)
             return report
         folder = self._folder()
         self._link_unchanged(folder)
         self._carry_foreign_files(folder)
         _write_manifest(folder, self.new, atomic=False)
-        if self.info is not None:
-            _write_build_info(folder, self.info, atomic=False)
         (folder / _STAGING_MARK).unlink()
         _swap(folder, self.output)
         return report
@@ -229,7 +213,7 @@ class Staging:
     def _carry_foreign_files(self, folder: Path) -> None:
         if not self.output.is_dir():
             return
-        ours = set(self.old) | {urls.MANIFEST, urls.BUILD_INFO}
+        ours = set(self.old) | {urls.MANIFEST}
         linker = _Linker(str(self.output), str(folder))
         for url in _walk_urls(str(self.output)):
             if url in ours:
@@ -277,16 +261,6 @@ class _Linker:
             os.link(source, target)
         except OSError:
             shutil.copy2(source, target)
-
-
-def _write_build_info(folder: Path, info: BuildInfo, atomic: bool) -> None:
-    data = {
-        "inputs": info.inputs,
-        "articles": info.articles,
-        "pages": info.pages,
-        "warnings": info.warnings,
-    }
-    _write_json(folder / urls.BUILD_INFO, json.dumps(data, sort_keys=True) + "\n", atomic)
 
 
 def _write_json(target: Path, text: str, atomic: bool) -> None:
