@@ -49,6 +49,9 @@ class Config:
     """How many of the newest articles the site-wide feed holds."""
     latest_count: int = 20
     """How many of the newest articles the index page lists."""
+    country_page_size: int = 100
+    """A country with more articles than this gets a page per year; its own page then
+    lists the newest (latest_count) and links to the years."""
 
     def path(self, name: str) -> Path:
         """A configured folder as an absolute path."""

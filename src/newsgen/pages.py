@@ -19,7 +19,7 @@ def plan_pages(archive: Archive, config: Config) -> list[Page]:
         _index(archive, config),
         *_articles(archive),
         _countries_index(archive, config),
-        *_countries(archive),
+        *_countries(archive, config),
         _timeline(archive),
         *_years(archive),
         _feed(urls.SITE_FEED, None, archive.newest(config.feed_size)),
@@ -90,9 +90,44 @@ def _countries_index(archive: Archive, config: Config) -> Page:
     return Page(urls.COUNTRIES, "countries.html", {"countries": _country_counts(archive, config)})
 
 
-def _countries(archive: Archive) -> Iterator[Page]:
+def _countries(archive: Archive, config: Config) -> Iterator[Page]:
+    """A page per country; a country with many articles also gets a page per year."""
     for code, articles in archive.by_country.items():
-        yield Page(urls.country_url(code), "country.html", {"code": code, "articles": articles})
+        if len(articles) <= config.country_page_size:
+            context = {
+                "code": code,
+                "articles": articles,
+                "total": len(articles),
+                "years": [],
+                "year": None,
+            }
+            yield Page(urls.country_url(code), "country.html", context)
+            continue
+        by_year: dict[int, list[Article]] = {}
+        for article in articles:  # newest first, so each year's list is too
+            by_year.setdefault(article.year, []).append(article)
+        years = [(year, len(items)) for year, items in by_year.items()]
+        shown = articles[: config.latest_count]
+        context = {
+            "code": code,
+            "articles": shown,
+            "total": len(articles),
+            "years": years,
+            "year": None,
+        }
+        yield Page(urls.country_url(code), "country.html", context)
+        # Year pages list the years without counts, so that adding an article to one year
+        # leaves the other years' pages as they are.
+        bare = [(year, None) for year in by_year]
+        for year, items in by_year.items():
+            context = {
+                "code": code,
+                "articles": tuple(items),
+                "total": len(items),
+                "years": bare,
+                "year": year,
+            }
+            yield Page(urls.country_year_url(code, year), "country.html", context)
 
 
 def _timeline(archive: Archive) -> Page:
@@ -131,6 +166,8 @@ def _last_changes(archive: Archive) -> dict[str, str]:
     changes = {urls.article_url(a.slug): a.date.isoformat() for a in archive.articles}
     for code, articles in archive.by_country.items():
         changes[urls.country_url(code)] = articles[0].date.isoformat()
+        for article in reversed(articles):  # oldest first: each year ends on its newest
+            changes[urls.country_year_url(code, article.year)] = article.date.isoformat()
     for year, articles in archive.by_year.items():
         changes[urls.year_url(year)] = articles[-1].date.isoformat()
     if archive.articles:

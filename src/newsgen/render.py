@@ -88,6 +88,7 @@ def make_environment(config: Config) -> jinja2.Environment:
         article_url=lambda a: urls.article_url(a.slug),
         country_url=urls.country_url,
         country_feed_url=urls.country_feed_url,
+        country_year_url=urls.country_year_url,
         year_url=urls.year_url,
         month_anchor=urls.month_anchor,
         link=_link,

@@ -29,6 +29,11 @@ def country_url(code: str) -> str:
     return f"countries/{code.lower()}.html"
 
 
+def country_year_url(code: str, year: int) -> str:
+    """One year of a country's articles, for countries with many."""
+    return f"countries/{code.lower()}-{year:04d}.html"
+
+
 def country_feed_url(code: str) -> str:
     """A country's Atom feed."""
     return f"feeds/countries/{code.lower()}.atom.xml"
