@@ -21,9 +21,13 @@ from typing import Any
 
 from newsgen.errors import BuildWarning
 from newsgen.model import Article
+from newsgen.write import replace_file
 
 _RECORDS = "records.pickle"
-_RACY_NS = 2_000_000_000
+
+RACY_NS = 2_000_000_000
+"""How recent (in ns) a modification time is too recent to trust: a second edit within
+the same clock tick could leave a file's size and time unchanged (git's "racy" files)."""
 _HTML = "html"
 
 
@@ -96,19 +100,16 @@ class RecordCache:
         """Write the records this build used, if they differ from what was read."""
         if self.path is None or self.used == self.entries:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_name(f"{_RECORDS}.{os.getpid()}.tmp")
-        with temporary.open("wb") as stream:
-            pickle.dump((self.key, self.used), stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, self.path)
+        replace_file(
+            self.path, pickle.dumps((self.key, self.used), protocol=pickle.HIGHEST_PROTOCOL)
+        )
 
 
 def _pack(entry: CachedRecord) -> _Packed:
     values = tuple(getattr(entry.article, name) for name in _FIELDS)
     warnings = tuple((w.message, w.line) for w in entry.warnings)
-    # A file modified moments ago is not found by its time next build, only by its hash:
-    # a second edit within the same clock tick could leave size and time unchanged.
-    mtime_ns = entry.mtime_ns if entry.mtime_ns < time.time_ns() - _RACY_NS else -1
+    # A file modified moments ago is found next time by its hash only, never by its time.
+    mtime_ns = entry.mtime_ns if entry.mtime_ns < time.time_ns() - RACY_NS else -1
     return (mtime_ns, entry.size, entry.digest, values, warnings)
 
 
@@ -130,7 +131,7 @@ class BuildInfo:
     """The stamp of the manifest it left (write.manifest_stamp): ties this record to the folder."""
     articles: int
     pages: int
-    warnings: tuple[tuple[str, str | None, int | None], ...] = ()
+    warnings: tuple[BuildWarning, ...] = ()
 
 
 def _build_info_path(folder: Path, output: Path) -> Path:
@@ -142,7 +143,9 @@ def read_build_info(folder: Path, output: Path) -> BuildInfo | None:
     """The record of the last build into output, if there is a sound one."""
     try:
         data = json.loads(_build_info_path(folder, output).read_text(encoding="utf-8"))
-        warnings = tuple((str(m), p, n) for m, p, n in data["warnings"])
+        warnings = tuple(
+            BuildWarning(str(m), None if p is None else Path(p), n) for m, p, n in data["warnings"]
+        )
         stamp = tuple(int(n) for n in data["manifest"])
         return BuildInfo(
             str(data["inputs"]),
@@ -162,13 +165,13 @@ def save_build_info(folder: Path, output: Path, info: BuildInfo) -> None:
         "manifest": info.manifest,
         "articles": info.articles,
         "pages": info.pages,
-        "warnings": info.warnings,
+        "warnings": [
+            (w.message, None if w.path is None else str(w.path), w.line) for w in info.warnings
+        ],
     }
-    path = _build_info_path(folder, output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
+    replace_file(
+        _build_info_path(folder, output), (json.dumps(data, sort_keys=True) + "\n").encode()
+    )
 
 
 class HtmlCache:
@@ -195,9 +198,5 @@ class HtmlCache:
     def put(self, body_digest: str, html: str) -> None:
         """Keep a body's HTML for the next build."""
         path = self._path(body_digest)
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(html, encoding="utf-8")
-        os.replace(temporary, path)
+        if path is not None:
+            replace_file(path, html.encode("utf-8"))

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-from newsgen.cache import code_fingerprint
+from newsgen.cache import RACY_NS, code_fingerprint
 from newsgen.config import Config
 from newsgen.model import Article, Page
 
@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     import jinja2
 
 
-def build_fingerprint(config: Config, templates: Mapping[str, str]) -> str:
-    """What every page depends on: settings, and the versions of the code that renders."""
+def build_fingerprint(config: Config) -> str:
+    """What every page and every cached value depends on: settings, our code, library versions."""
     return _hash(config.fingerprint(), code_fingerprint(), library_versions())
 
 
@@ -43,9 +43,7 @@ def input_snapshot(config: Config) -> str:
     `build --full` is the way round a file changed behind them.
     """
     digest = hashlib.sha256()
-    digest.update(
-        f"{config.fingerprint()}:{config.strict}:{code_fingerprint()}:{library_versions()}".encode()
-    )
+    digest.update(f"{build_fingerprint(config)}:{config.strict}".encode())
     recent = time.time_ns() - RACY_NS
     racy = False
     for name in ("source", "templates", "static"):
@@ -54,18 +52,13 @@ def input_snapshot(config: Config) -> str:
         for relative, stat in sorted(_stats(str(folder), "")):
             digest.update(f"{relative}\x00{stat.st_size}\x00{stat.st_mtime_ns}\x00".encode())
             racy = racy or stat.st_mtime_ns > recent
-    # A file changed moments ago may change again within the same clock tick, leaving
-    # size and time alike: such a snapshot is never trusted (as git treats "racy" files).
+    # A snapshot holding a file changed moments ago is never trusted (see RACY_NS).
     return ("racy-" if racy else "") + digest.hexdigest()
 
 
 def snapshot_is_trusted(snapshot: str) -> bool:
     """Whether an unchanged snapshot may stand for unchanged inputs."""
     return not snapshot.startswith("racy-")
-
-
-RACY_NS = 2_000_000_000
-"""How recent (in ns) a modification time is too recent to trust."""
 
 
 def _stats(folder: str, prefix: str) -> list[tuple[str, os.stat_result]]:
@@ -108,8 +101,7 @@ def template_hashes(env: jinja2.Environment, sources: Mapping[str, str]) -> dict
         if name not in sources:
             return frozenset()
         try:
-            source = env.loader.get_source(env, name)[0] if env.loader else ""
-            referenced = jinja2.meta.find_referenced_templates(env.parse(source))
+            referenced = jinja2.meta.find_referenced_templates(env.parse(sources[name]))
         except jinja2.TemplateError:
             return frozenset({name})
         names = {name}

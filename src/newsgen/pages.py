@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from newsgen import urls
 from newsgen.config import Config
@@ -94,40 +95,27 @@ def _countries(archive: Archive, config: Config) -> Iterator[Page]:
     """A page per country; a country with many articles also gets a page per year."""
     for code, articles in archive.by_country.items():
         if len(articles) <= config.country_page_size:
-            context = {
-                "code": code,
-                "articles": articles,
-                "total": len(articles),
-                "years": [],
-                "year": None,
-            }
-            yield Page(urls.country_url(code), "country.html", context)
+            yield _country_page(code, None, articles, len(articles), [])
             continue
         by_year: dict[int, list[Article]] = {}
         for article in articles:  # newest first, so each year's list is too
             by_year.setdefault(article.year, []).append(article)
-        years = [(year, len(items)) for year, items in by_year.items()]
-        shown = articles[: config.latest_count]
-        context = {
-            "code": code,
-            "articles": shown,
-            "total": len(articles),
-            "years": years,
-            "year": None,
-        }
-        yield Page(urls.country_url(code), "country.html", context)
+        counts = [(year, len(items)) for year, items in by_year.items()]
+        yield _country_page(code, None, articles[: config.latest_count], len(articles), counts)
         # Year pages list the years without counts, so that adding an article to one year
         # leaves the other years' pages as they are.
         bare = [(year, None) for year in by_year]
         for year, items in by_year.items():
-            context = {
-                "code": code,
-                "articles": tuple(items),
-                "total": len(items),
-                "years": bare,
-                "year": year,
-            }
-            yield Page(urls.country_year_url(code, year), "country.html", context)
+            yield _country_page(code, year, tuple(items), len(items), bare)
+
+
+def _country_page(
+    code: str, year: int | None, shown: tuple[Article, ...], total: int, years: list[Any]
+) -> Page:
+    """A country's own page (year None) or one year of it."""
+    url = urls.country_url(code) if year is None else urls.country_year_url(code, year)
+    context = {"code": code, "articles": shown, "total": total, "years": years, "year": year}
+    return Page(url, "country.html", context)
 
 
 def _timeline(archive: Archive) -> Page:

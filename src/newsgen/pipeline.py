@@ -12,14 +12,12 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsgen.cache import (
     BuildInfo,
     HtmlCache,
     RecordCache,
-    code_fingerprint,
     read_build_info,
     save_build_info,
 )
@@ -27,7 +25,6 @@ from newsgen.config import Config
 from newsgen.deps import (
     build_fingerprint,
     input_snapshot,
-    library_versions,
     page_fingerprint,
     snapshot_is_trusted,
     template_hashes,
@@ -80,10 +77,8 @@ def build(
         and snapshot_is_trusted(inputs)
         and last.manifest == manifest_stamp(output)
     ):
-        warnings = [BuildWarning(m, None if p is None else Path(p), n) for m, p, n in last.warnings]
-        return BuildReport(
-            last.articles, last.pages, seconds=time.perf_counter() - started, warnings=warnings
-        )
+        seconds = time.perf_counter() - started
+        return BuildReport(last.articles, last.pages, seconds=seconds, warnings=list(last.warnings))
 
     from newsgen.pages import plan_pages, static_files
 
@@ -116,10 +111,7 @@ def build(
     # Remember what was read, so that the next build can see whether anything changed.
     stamp = manifest_stamp(output)
     if stamp is not None:
-        shown = tuple(
-            (w.message, None if w.path is None else str(w.path), w.line) for w in warnings
-        )
-        info = BuildInfo(inputs, stamp, len(archive.articles), len(pages), shown)
+        info = BuildInfo(inputs, stamp, len(archive.articles), len(pages), tuple(warnings))
         save_build_info(config.path("cache"), output, info)
 
     return BuildReport(
@@ -138,7 +130,7 @@ def load_archive(config: Config, *, use_cache: bool = True) -> tuple[Archive, li
     from newsgen.enrich import build_archive
     from newsgen.load import load_articles
 
-    cache = RecordCache(config.path("cache") if use_cache else None, _cache_key(config))
+    cache = RecordCache(config.path("cache") if use_cache else None, build_fingerprint(config))
     articles, errors, warnings = load_articles(config, cache)
     if config.strict:
         errors.extend(ContentError(w.message, w.path, w.line) for w in warnings)
@@ -163,7 +155,7 @@ def render_changed(
     env = make_environment(config)
     sources = {name: _source(env, name) for name in env.list_templates()}
     hashes = template_hashes(env, sources)
-    site = build_fingerprint(config, hashes)
+    site = build_fingerprint(config)
     todo: list[tuple[int, str]] = []
     for index, page in enumerate(pages):
         fingerprint = page_fingerprint(page, site, hashes)
@@ -280,7 +272,9 @@ def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Marku
     from newsgen.load import read_body
     from newsgen.render import render_markdown
 
-    cache = HtmlCache(config.path("cache") if cache_mode != "off" else None, _cache_key(config))
+    cache = HtmlCache(
+        config.path("cache") if cache_mode != "off" else None, build_fingerprint(config)
+    )
 
     def body(article: Article) -> Markup:
         cached = cache.get(article.body_digest) if cache_mode == "use" else None
@@ -291,10 +285,6 @@ def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Marku
         return html
 
     return body
-
-
-def _cache_key(config: Config) -> str:
-    return f"{config.fingerprint()}:{code_fingerprint()}:{library_versions()}"
 
 
 def _source(env: jinja2.Environment, name: str) -> str:

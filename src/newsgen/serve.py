@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsgen.config import load_config
 from newsgen.errors import BuildFailed, NewsgenError
@@ -184,11 +184,8 @@ def _handler_for(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
                 self.wfile.write(data)
 
         def _events(self, query: str) -> None:
-            since = (
-                int(query.partition("since=")[2] or 0)
-                if query.partition("since=")[2].isdigit()
-                else 0
-            )
+            value = parse_qs(query).get("since", ["0"])[0]
+            since = int(value) if value.isdigit() else 0
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-store")

@@ -91,7 +91,7 @@ def check_output_folder(config: Config, force: bool = False) -> None:
             raise OutputError(f"refusing to build into {output}: it is or holds {what}", output)
     if output.exists() and not output.is_dir():
         raise OutputError("the output path exists and is not a folder", output)
-    if force or not output.is_dir() or read_manifest(output) is not None:
+    if force or not output.is_dir() or (output / urls.MANIFEST).is_file():
         return
     if any(output.iterdir()):
         raise OutputError(
@@ -263,13 +263,12 @@ class _Linker:
             shutil.copy2(source, target)
 
 
-def _write_json(target: Path, text: str, atomic: bool) -> None:
-    if atomic:
-        temporary = target.with_name(f"{target.name}.tmp-{os.getpid()}")
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, target)
-    else:
-        target.write_text(text, encoding="utf-8")
+def replace_file(target: Path, data: bytes) -> None:
+    """Write a file whole or not at all: into a temporary file, then renamed over the target."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
 
 
 def _write_manifest(folder: Path, entries: dict[str, Entry], atomic: bool) -> None:
@@ -282,7 +281,10 @@ def _write_manifest(folder: Path, entries: dict[str, Entry], atomic: bool) -> No
         },
     }
     text = json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"  # the fast C encoder
-    _write_json(folder / urls.MANIFEST, text, atomic)
+    if atomic:
+        replace_file(folder / urls.MANIFEST, text.encode("utf-8"))
+    else:
+        (folder / urls.MANIFEST).write_text(text, encoding="utf-8")
 
 
 _RENAME_EXCHANGE = 2
