@@ -5,7 +5,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newsgen.config import Config
-from newsgen.load import first_paragraph_text, load_articles, make_slug, read_body
+from newsgen.load import first_paragraph_text, load_articles, read_body
+from newsgen.urls import make_slug
 
 from .conftest import article_text
 

@@ -16,7 +16,7 @@ import yaml
 from babel import Locale
 
 from newsgen.countries import country_name, find_mentions
-from newsgen.load import make_slug
+from newsgen.urls import make_slug
 
 TODO = "TODO"
 

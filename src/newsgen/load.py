@@ -25,6 +25,7 @@ from newsgen.config import Config
 from newsgen.countries import resolve_country, suggest_country
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, shown_path
 from newsgen.model import Article
+from newsgen.urls import make_slug
 
 REQUIRED = {
     "title": "the headline",
@@ -440,28 +441,6 @@ class _ArticleBuilder:
             self.error("title", "cannot make a file name from the title", "add a 'slug:' field")
             return None
         return slug
-
-
-_TRANSLITERATIONS = {
-    # Where a language has its own way to write its letters in ASCII.
-    "de": [
-        ["Ä", "Ae"],
-        ["Ö", "Oe"],
-        ["Ü", "Ue"],
-        ["ä", "ae"],
-        ["ö", "oe"],
-        ["ü", "ue"],
-        ["ß", "ss"],
-    ],
-}
-
-
-def make_slug(title: str, language: str = "en") -> str:
-    """A short ASCII file name from a title, transliterated the way its language does it."""
-    from slugify import slugify  # here: only parsing a new or changed file needs it
-
-    replacements = _TRANSLITERATIONS.get(language.split("-")[0], [])
-    return str(slugify(title, max_length=80, word_boundary=True, replacements=replacements))
 
 
 # --- the body --------------------------------------------------------------------------

@@ -77,3 +77,25 @@ def _relative_path(from_url: str, target: str) -> str:
 def absolute(base_url: str, url: str) -> str:
     """A page's full address when the site's base URL is known, else the path itself."""
     return f"{base_url}{url}" if base_url else url
+
+
+_TRANSLITERATIONS = {
+    # Where a language has its own way to write its letters in ASCII.
+    "de": [
+        ["Ä", "Ae"],
+        ["Ö", "Oe"],
+        ["Ü", "Ue"],
+        ["ä", "ae"],
+        ["ö", "oe"],
+        ["ü", "ue"],
+        ["ß", "ss"],
+    ],
+}
+
+
+def make_slug(title: str, language: str = "en") -> str:
+    """A short ASCII file name from a title, transliterated the way its language does it."""
+    from slugify import slugify  # here: only parsing a new or changed file needs it
+
+    replacements = _TRANSLITERATIONS.get(language.split("-")[0], [])
+    return str(slugify(title, max_length=80, word_boundary=True, replacements=replacements))
