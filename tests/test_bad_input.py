@@ -43,7 +43,7 @@ CASES: dict[str, tuple[bytes, str]] = {
     "python-tag": (
         _fm("title: !!python/object/apply:os.system ['echo hi']", "date: 2021-10-14", "source: S"),
         "articles/bad.md:2: YAML tag '!!python/object/apply:os.system' is not allowed: "
-        "front matter holds plain values only",
+        "the front matter holds plain values only",
     ),
     "duplicate-key": (
         _fm(*BASE, "title: Again"),
@@ -88,7 +88,7 @@ CASES: dict[str, tuple[bytes, str]] = {
     ),
     "binary": (
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-        "articles/bad.md: this is not a text file (it holds binary data)",
+        "articles/bad.md:3: this is not a text file (it holds binary data)",
     ),
     "slug-parent": (
         _fm(*BASE, "slug: ../escape"),
@@ -162,7 +162,7 @@ def test_symlink_outside_articles(built: Path, capsys: pytest.CaptureFixture[str
 
     err = capsys.readouterr().err.splitlines()
     assert code == 1
-    assert err[0] == f"articles/link.md: this link points outside articles/: {outside}"
+    assert err[0] == f"articles/link.md: this link points outside {built.name}/: {outside}"
     assert snapshot(built / "_site") == before
 
 

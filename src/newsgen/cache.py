@@ -9,7 +9,6 @@ The cache is an optimisation only: deleting it changes no output.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -19,30 +18,14 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from newsgen.deps import RACY_NS
 from newsgen.errors import BuildWarning
+from newsgen.files import replace_file
 from newsgen.model import Article
-from newsgen.write import replace_file
 
 _RECORDS = "records.pickle"
 
-RACY_NS = 2_000_000_000
-"""How recent (in ns) a modification time is too recent to trust: a second edit within
-the same clock tick could leave a file's size and time unchanged (git's "racy" files)."""
 _HTML = "html"
-
-
-# Modules that cannot change a page's bytes, so editing them keeps the caches warm.
-_NOT_IN_OUTPUT = {"cli.py", "serve.py", "importer.py", "linkcheck.py", "__main__.py"}
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """A hash of newsgen's own source: a changed newsgen invalidates what it cached."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        if path.name not in _NOT_IN_OUTPUT:
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from newsgen.errors import BuildWarning, ConfigError
 
 CONFIG_FILE = "newsgen.yaml"
+
+# Settings that decide where things are read and written, or how strictly, but never a
+# page's bytes: a change to them keeps every cached page and body.
+_NOT_IN_PAGES = {"shapes_output": False}
+
+
+def shapes_output(option: Field[Any]) -> bool:
+    """Whether a setting can change a page's bytes."""
+    return bool(option.metadata.get("shapes_output", True))
 
 
 @dataclass(frozen=True)
 class Config:
     """Everything a build needs to know besides the articles themselves."""
 
-    root: Path
+    root: Path = field(metadata=_NOT_IN_PAGES)
     """The project folder; relative paths below are taken from here."""
     title: str = "News Archive"
     """The site's name, shown in every page header and in the feeds."""
@@ -31,19 +36,19 @@ class Config:
     address, and sitemap.xml is written (a sitemap must list full addresses)."""
     language: str = "en"
     """The site's language (BCP 47): page chrome, country names, listing dates."""
-    source: Path = field(default=Path("articles"))
+    source: Path = field(metadata=_NOT_IN_PAGES, default=Path("articles"))
     """The folder of article files."""
-    output: Path = field(default=Path("_site"))
+    output: Path = field(metadata=_NOT_IN_PAGES, default=Path("_site"))
     """The folder the site is written to."""
-    templates: Path = field(default=Path("templates"))
+    templates: Path = field(metadata=_NOT_IN_PAGES, default=Path("templates"))
     """The Jinja templates."""
-    static: Path = field(default=Path("static"))
+    static: Path = field(metadata=_NOT_IN_PAGES, default=Path("static"))
     """Files copied into the site as they are (stylesheet, images)."""
-    cache: Path = field(default=Path(".newsgen-cache"))
+    cache: Path = field(metadata=_NOT_IN_PAGES, default=Path(".newsgen-cache"))
     """Parsed records and rendered Markdown, kept between builds."""
     allow_raw_html: bool = False
     """Trust raw HTML in articles. Off: it is sanitized, so no script reaches a page."""
-    strict: bool = False
+    strict: bool = field(default=False, metadata=_NOT_IN_PAGES)
     """Turn warnings (unknown fields, say) into errors."""
     feed_size: int = 50
     """How many of the newest articles the site-wide feed holds."""
@@ -58,18 +63,12 @@ class Config:
         value: Path = getattr(self, name)
         return value if value.is_absolute() else self.root / value
 
-    def fingerprint(self) -> str:
-        """A hash of every setting that can change a page's bytes."""
-        data = asdict(self)
-        for name in ("root", "source", "output", "templates", "static", "cache", "strict"):
-            data.pop(name)
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
-
+# Each setting's type, from the default it has (root has none: it is not a setting).
 _OPTION_TYPES: dict[str, type] = {
-    f.name: (Path if "Path" in str(f.type) else {"str": str, "bool": bool, "int": int}[str(f.type)])
+    f.name: type(f.default) if not isinstance(f.default, Path) else Path
     for f in fields(Config)
-    if f.name != "root"
+    if f.default is not MISSING
 }
 
 
@@ -92,15 +91,15 @@ def load_config(
 
 
 def _read_config_file(path: Path) -> tuple[dict[str, Any], list[BuildWarning]]:
+    from newsgen.frontmatter import parse_settings
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        raise ConfigError(
-            f"cannot read the settings: {exc}".splitlines()[0],
-            path,
-            None if line is None else line + 1,
-        ) from None
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError("cannot read the settings: the file is not UTF-8", path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the settings: {exc.strerror}", path) from None
+    data = parse_settings(text, path)
     if data is None:
         return {}, []
     if not isinstance(data, dict):
@@ -118,15 +117,18 @@ def _read_config_file(path: Path) -> tuple[dict[str, Any], list[BuildWarning]]:
         if kind is Path and isinstance(value, str):
             value = Path(value)
         elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ConfigError(f"'{key}' must be {kind.__name__}, not {value!r}", path)
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise ConfigError(f"'{key}' must be {kind.__name__}, not {shown}", path)
         values[str(key)] = value
     return values, warnings
 
 
 def _check_language(config: Config, config_path: Path) -> None:
-    from babel import Locale, UnknownLocaleError
+    from newsgen.locales import UnknownLanguage, check_language
 
     try:
-        Locale.parse(config.language.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        raise ConfigError(f"unknown site language '{config.language}'", config_path) from None
+        check_language(config.language)
+    except UnknownLanguage as exc:
+        raise ConfigError(
+            f"unknown site language '{config.language}'", config_path, hint=exc.hint
+        ) from None

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 
 from babel import Locale, localedata
 
+from newsgen.locales import parse_locale
+
 # CLDR territory codes that are not countries, or only reserved in ISO 3166-1.
 _NOT_COUNTRIES = frozenset(
     {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"}
@@ -72,7 +74,7 @@ def normalize(name: str) -> str:
 @functools.cache
 def country_codes() -> frozenset[str]:
     """Every ISO 3166 alpha-2 code CLDR names."""
-    territories: Iterable[str] = [str(code) for code in Locale.parse("en").territories]
+    territories: Iterable[str] = [str(code) for code in parse_locale("en").territories]
     return frozenset(code for code in territories if _is_country(code))
 
 
@@ -80,7 +82,7 @@ def country_codes() -> frozenset[str]:
 def _names_in(language: str) -> dict[str, str]:
     """Folded name → code, for one language."""
     try:
-        territories = Locale.parse(language.replace("-", "_")).territories
+        territories = parse_locale(language).territories
     except (ValueError, LookupError):
         return {}
     return {normalize(name): code for code, name in territories.items() if _is_country(code)}
@@ -128,7 +130,7 @@ def country_name(code: str, language: str) -> str:
     """A country's name in a language, falling back to English, then to the code."""
     for candidate in (language.replace("-", "_"), "en"):
         try:
-            name = Locale.parse(candidate).territories.get(code)
+            name = parse_locale(candidate).territories.get(code)
         except (ValueError, LookupError):
             continue
         if name:

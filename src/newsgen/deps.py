@@ -8,26 +8,73 @@ a page is made again exactly when something it shows has changed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import os
+import json
+import re
 import time
 from collections.abc import Mapping
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsgen.cache import RACY_NS, code_fingerprint
-from newsgen.config import Config
+from newsgen.config import Config, shapes_output
+from newsgen.files import walk
 from newsgen.model import Article, Page
 
 if TYPE_CHECKING:
     import jinja2
 
 
+RACY_NS = 2_000_000_000
+"""How recent (in ns) a modification time is too recent to trust: a second edit within
+the same clock tick could leave a file's size and time unchanged (git's "racy" files)."""
+
+
 def build_fingerprint(config: Config) -> str:
     """What every page and every cached value depends on: settings, our code, library versions."""
-    return _hash(config.fingerprint(), code_fingerprint(), library_versions())
+    return _hash(settings_fingerprint(config), code_fingerprint(), library_versions())
+
+
+def settings_fingerprint(config: Config) -> str:
+    """A hash of every setting that can change a page's bytes (see Config's field metadata)."""
+    shaping = {
+        f.name: getattr(config, f.name) for f in dataclasses.fields(config) if shapes_output(f)
+    }
+    return hashlib.sha256(json.dumps(shaping, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of the modules a build runs: a changed newsgen invalidates what it cached.
+
+    The modules are found by following ``newsgen`` imports from the pipeline, so the
+    command line, the server or the importer can change without cooling the caches.
+    """
+    package = Path(__file__).parent
+    sources = {path.stem: path.read_bytes() for path in package.glob("*.py")}
+    reached: set[str] = set()
+    pending = ["pipeline"]
+    while pending:
+        name = pending.pop()
+        if name in reached or name not in sources:
+            continue
+        reached.add(name)
+        text = sources[name].decode("utf-8")
+        pending.extend(_IMPORT_MODULE.findall(text))
+        for names in _IMPORT_FROM_PACKAGE.findall(text):
+            pending.extend(n.strip() for n in names.split(","))
+    digest = hashlib.sha256()
+    for name in sorted(reached):
+        digest.update(name.encode() + b"\x00" + sources[name] + b"\x00")
+    return digest.hexdigest()
+
+
+# "from newsgen.x import …", "from newsgen import x, y", "import newsgen.x"
+_IMPORT_MODULE = re.compile(r"^\s*(?:from|import)\s+newsgen\.(\w+)", re.M)
+_IMPORT_FROM_PACKAGE = re.compile(r"^\s*from\s+newsgen\s+import\s+([\w, ]+)$", re.M)
 
 
 def library_versions() -> str:
@@ -47,11 +94,15 @@ def input_snapshot(config: Config) -> str:
     recent = time.time_ns() - RACY_NS
     racy = False
     for name in ("source", "templates", "static"):
-        folder = config.path(name)
         digest.update(f"\x00{name}\x00".encode())
-        for relative, stat in sorted(_stats(str(folder), "")):
-            digest.update(f"{relative}\x00{stat.st_size}\x00{stat.st_mtime_ns}\x00".encode())
-            racy = racy or stat.st_mtime_ns > recent
+        for found in walk(config.path(name), follow_within=config.root):
+            if found.stat is None:  # a problem: the stage that reads the folder reports it
+                digest.update(f"{found.relative}\x00!{found.problem}\x00".encode())
+                racy = True
+                continue
+            info = found.stat
+            digest.update(f"{found.relative}\x00{info.st_size}\x00{info.st_mtime_ns}\x00".encode())
+            racy = racy or info.st_mtime_ns > recent
     # A snapshot holding a file changed moments ago is never trusted (see RACY_NS).
     return ("racy-" if racy else "") + digest.hexdigest()
 
@@ -59,24 +110,6 @@ def input_snapshot(config: Config) -> str:
 def snapshot_is_trusted(snapshot: str) -> bool:
     """Whether an unchanged snapshot may stand for unchanged inputs."""
     return not snapshot.startswith("racy-")
-
-
-def _stats(folder: str, prefix: str) -> list[tuple[str, os.stat_result]]:
-    found: list[tuple[str, os.stat_result]] = []
-    try:
-        entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
-        return found
-    for entry in entries:
-        relative = f"{prefix}{entry.name}"
-        try:
-            if entry.is_dir():
-                found.extend(_stats(entry.path, relative + "/"))
-            else:
-                found.append((relative, entry.stat()))
-        except OSError:
-            found.append((relative, os.stat_result((0,) * 10)))  # a broken link: the loader says so
-    return found
 
 
 def page_fingerprint(page: Page, site: str, template_hashes: Mapping[str, str]) -> str:

@@ -8,6 +8,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from newsgen.files import walk
+
 _LINK_ATTRIBUTES = {"href", "src"}
 
 
@@ -49,9 +51,9 @@ def check_links(files: Mapping[str, bytes]) -> list[str]:
 def check_folder(folder: Path) -> list[str]:
     """Broken or absolute links in a built site on disk."""
     files = {
-        path.relative_to(folder).as_posix(): path.read_bytes() if path.suffix == ".html" else b""
-        for path in folder.rglob("*")
-        if path.is_file() and ".git" not in path.relative_to(folder).parts
+        found.relative: Path(found.path).read_bytes() if found.relative.endswith(".html") else b""
+        for found in walk(folder, hidden=True)
+        if found.kind == "file" and not found.relative.startswith(".git/")
     }
     return check_links(files)
 

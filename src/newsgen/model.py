@@ -28,8 +28,19 @@ class Article:
     tags: tuple[str, ...]
     summary: str
     source_url: str | None = None
+    """The original's address, on the publisher's own site."""
+    via: str | None = None
+    """Where this copy of the text was found, when it is not the original."""
+    via_url: str | None = None
+    retrieved: dt.date | None = None
+    """When the text was taken."""
+    archived_url: str | None = None
+    """A snapshot of the page, e.g. in a web archive."""
+    notes: str | None = None
+    """The curator's notes, in Markdown."""
     author: str | None = None
     story: str | None = None
+    story_title: str | None = None
     timestamp: dt.datetime | None = None
     """The full date-time when the front matter gives one."""
     body_line: int = 1

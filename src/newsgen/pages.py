@@ -11,6 +11,8 @@ from newsgen import urls
 from newsgen.config import Config
 from newsgen.countries import country_name
 from newsgen.enrich import Archive
+from newsgen.errors import ContentError, NewsgenError, raise_if_any
+from newsgen.files import walk
 from newsgen.model import Article, Page
 
 
@@ -41,14 +43,14 @@ def plan_pages(archive: Archive, config: Config) -> list[Page]:
 
 
 def static_files(config: Config) -> Iterator[tuple[str, Path]]:
-    """The files of static/, with the URL each is copied to."""
-    folder = config.path("static")
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-            yield urls.static_url(relative.as_posix()), path
+    """The files of static/, with the URL each is copied to; hidden files are left out."""
+    problems: list[NewsgenError] = []
+    for found in walk(config.path("static"), follow_within=config.root):
+        if found.kind == "file":
+            yield urls.static_url(found.relative), Path(found.path)
+        elif found.kind == "problem":
+            problems.append(ContentError(found.problem, Path(found.path)))
+    raise_if_any(problems)
 
 
 def _index(archive: Archive, config: Config) -> Page:

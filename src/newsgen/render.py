@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel import Locale
 from babel.dates import format_date
 from markupsafe import Markup
 
@@ -19,6 +18,7 @@ from newsgen import urls
 from newsgen.config import Config
 from newsgen.countries import country_name
 from newsgen.errors import TemplateError
+from newsgen.locales import parse_locale
 from newsgen.model import Article, Page
 
 _MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
@@ -158,20 +158,20 @@ def _link(context: Any, target: str) -> str:
 @functools.cache
 def long_date(value: dt.date, language: str) -> str:
     """A date written out in a language: '14 October 2021', '21. Januar 2025'."""
-    return str(format_date(value, format="long", locale=_locale(language)))
+    return str(format_date(value, format="long", locale=parse_locale(language)))
 
 
 @functools.cache
 def month_name(month: int, language: str) -> str:
     """A month's name, as it stands alone, in a language."""
-    return str(_locale(language).months["stand-alone"]["wide"][month])
+    return str(parse_locale(language).months["stand-alone"]["wide"][month])
 
 
 @functools.cache
 def language_name(code: str, language: str) -> str:
     """A language's name, written in another language: 'de' in English is 'German'."""
-    target = _locale(code)
-    name = _locale(language).languages.get(target.language) or code
+    target = parse_locale(code)
+    name = parse_locale(language).languages.get(target.language) or code
     return str(name)
 
 
@@ -250,8 +250,3 @@ def _ld_url(page: str, target: str, config: Config) -> str:
     return (
         urls.absolute(config.base_url, target) if config.base_url else urls.relative(page, target)
     )
-
-
-@functools.cache
-def _locale(code: str) -> Locale:
-    return Locale.parse(code.replace("-", "_"))

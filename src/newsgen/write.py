@@ -27,6 +27,7 @@ from pathlib import Path
 from newsgen import urls
 from newsgen.config import Config
 from newsgen.errors import OutputError
+from newsgen.files import replace_file, walk
 
 _STAGING = ".staging-"
 _OLD = ".old-"
@@ -215,7 +216,7 @@ class Staging:
             return
         ours = set(self.old) | {urls.MANIFEST}
         linker = _Linker(str(self.output), str(folder))
-        for url in _walk_urls(str(self.output)):
+        for url in _walk_urls(self.output):
             if url in ours:
                 continue
             if url in self.new:
@@ -225,18 +226,12 @@ class Staging:
             linker.link(url)
 
 
-def _walk_urls(folder: str) -> Iterator[str]:
-    """Every file (and link) below a folder, as a '/'-separated path relative to it."""
-    pending = [""]
-    while pending:
-        prefix = pending.pop()
-        with os.scandir(os.path.join(folder, prefix) if prefix else folder) as entries:
-            for entry in entries:
-                url = f"{prefix}/{entry.name}" if prefix else entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    pending.append(url)
-                else:
-                    yield url
+def _walk_urls(folder: Path) -> Iterator[str]:
+    """Every file (and link, unfollowed) below a folder, as a '/'-separated path relative to it."""
+    for found in walk(folder, hidden=True):
+        if found.kind == "problem":
+            raise OutputError(found.problem, found.path)
+        yield found.relative
 
 
 class _Linker:
@@ -261,14 +256,6 @@ class _Linker:
             os.link(source, target)
         except OSError:
             shutil.copy2(source, target)
-
-
-def replace_file(target: Path, data: bytes) -> None:
-    """Write a file whole or not at all: into a temporary file, then renamed over the target."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
 
 
 def _write_manifest(folder: Path, entries: dict[str, Entry], atomic: bool) -> None:

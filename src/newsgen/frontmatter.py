@@ -1,0 +1,239 @@
+"""A file's text → its front matter (a mapping, with the line of every value) and its body.
+
+YAML is read with a safe loader that refuses duplicate keys, tags and aliases,
+and leaves dates as text (the loader checks them, with a clear message). Every
+problem becomes a ``ContentError`` naming the file and the line in the file:
+YAML counts from the front matter's first line, so the offset is added here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from newsgen.errors import ConfigError, ContentError, NewsgenError
+
+_FENCE = re.compile(r"(---|\.\.\.)[ \t]*")
+# The front matter starts on line 2 of the file; YAML counts from 0.
+FRONT_MATTER_OFFSET = 2
+# C0 controls but tab, line feed and carriage return, DEL and the C1 controls, and the two
+# noncharacters XML forbids: none can stand in an Atom feed or be typed by an author.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def read_text(path: Path) -> str:
+    """A file's text, or a ContentError saying why it is not an article's UTF-8 text."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise ContentError("the file is empty; an article starts with '---' front matter", path, 1)
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise ContentError("this is not a text file (it holds binary data)", path, line)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ContentError(
+            f"the file is not UTF-8: byte 0x{data[exc.start]:02x} cannot be read",
+            path,
+            line,
+            hint="save it as UTF-8",
+        ) from None
+    check_characters(text, path)
+    return text
+
+
+def check_characters(text: str, path: Path, first_line: int = 1) -> None:
+    """Refuse control characters, which no page or feed can carry."""
+    found = _CONTROL.search(text)
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + first_line
+        raise ContentError(
+            f"the text holds the control character U+{ord(found.group()):04X}",
+            path,
+            line,
+            hint="delete it; it cannot be shown in a page or a feed",
+        )
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
+    """Split a file into (front matter, body, the body's first line)."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n").strip() != "---":
+        raise ContentError(
+            "no front matter: the file must begin with a '---' line",
+            path,
+            1,
+            hint="see README.md for the article format",
+        )
+    for index in range(1, len(lines)):
+        if _FENCE.fullmatch(lines[index].rstrip("\r\n")):
+            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    raise ContentError("the front matter is never closed: add a '---' line after it", path, 1)
+
+
+@dataclass
+class Located:
+    """Where each top-level value stands in the file, and how it was written."""
+
+    lines: dict[str, int] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)
+    items: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+
+
+def parse_front_matter(front: str, path: Path) -> tuple[dict[Any, Any], Located]:
+    """Front-matter YAML → (mapping, where each value stands), or a ContentError."""
+    data, located = parse_yaml(front, path, FRONT_MATTER_OFFSET, ContentError)
+    if data is None:
+        return {}, located
+    if not isinstance(data, dict):
+        raise ContentError("the front matter must be 'field: value' lines", path, 2)
+    return data, located
+
+
+def parse_yaml(
+    text: str,
+    path: Path,
+    offset: int = FRONT_MATTER_OFFSET,
+    error: type[NewsgenError] = ContentError,
+    what: str = "the front matter",
+) -> tuple[Any, Located]:
+    """Plain YAML values and where they stand; a problem becomes `error` at path:line."""
+    try:
+        return _parse(text, offset)
+    except _Problem as exc:
+        raise error(exc.message, path, exc.yaml_line + offset) from None
+    except yaml.MarkedYAMLError as exc:
+        raise _marked_error(exc, path, offset, error, what) from None
+    except yaml.YAMLError as exc:
+        raise error(f"{what} is not valid YAML: {exc}", path, max(offset - 1, 1)) from None
+
+
+def parse_settings(text: str, path: Path) -> Any:
+    """A settings file's YAML, with the same safety as front matter."""
+    data, _ = parse_yaml(text, path, 1, ConfigError, "cannot read the settings: the file")
+    return data
+
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """A safe YAML loader that refuses duplicate keys and leaves dates as text."""
+
+    offset = FRONT_MATTER_OFFSET
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, list | dict):
+                raise _Problem("a key must be plain text", key_node.start_mark.line)
+            if key in seen:
+                raise _Problem(
+                    f"'{key}' is given twice (first on line {seen[key] + self.offset})",
+                    key_node.start_mark.line,
+                )
+            seen[key] = key_node.start_mark.line
+        result: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return result
+
+
+# Dates are parsed by us, so an impossible one gets a clear message instead of a traceback.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _Problem(Exception):
+    def __init__(self, message: str, yaml_line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.yaml_line = yaml_line
+
+
+def _parse(text: str, offset: int) -> tuple[Any, Located]:
+    loader = _Loader(text)
+    loader.offset = offset
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, Located()
+        # Before any value is built: an alias makes a node appear twice, and a few
+        # hundred bytes of nested aliases would expand to gigabytes.
+        _refuse_aliases(node)
+        data = loader.construct_document(node)
+    finally:
+        loader.dispose()
+    return data, _locate(node, offset)
+
+
+def _refuse_aliases(root: yaml.Node) -> None:
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            raise _Problem(
+                "YAML aliases (*name) are not allowed: write the value out again",
+                node.start_mark.line,
+            )
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                pending.extend((key, value))
+
+
+def _locate(node: yaml.Node, offset: int) -> Located:
+    located = Located()
+    if not isinstance(node, yaml.MappingNode):
+        return located
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        key = str(key_node.value)
+        located.lines[key] = value_node.start_mark.line + offset
+        if isinstance(value_node, yaml.ScalarNode):
+            located.raw[key] = str(value_node.value)
+        elif isinstance(value_node, yaml.SequenceNode):
+            located.items[key] = [
+                (item.start_mark.line + offset, _scalar_text(item)) for item in value_node.value
+            ]
+    return located
+
+
+def _scalar_text(node: yaml.Node) -> str:
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+
+
+_UNCLOSED = {
+    "flow sequence": "[ … ] list",
+    "flow mapping": "{ … } mapping",
+    "quoted scalar": "quoted text",
+}
+
+
+def _marked_error(
+    exc: yaml.MarkedYAMLError, path: Path, offset: int, error: type[NewsgenError], what: str
+) -> NewsgenError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + offset if mark is not None else 1
+    problem = exc.problem or "cannot be read"
+    if "constructor for the tag" in problem:
+        quoted = re.search(r"'([^']+)'", problem)
+        tag = (quoted.group(1) if quoted else "?").replace("tag:yaml.org,2002:", "!!")
+        return error(f"YAML tag '{tag}' is not allowed: {what} holds plain values only", path, line)
+    hint = None
+    context = exc.context_mark
+    if exc.context and context is not None and mark is not None and context.line != mark.line:
+        # "while parsing a flow sequence": say, in plain words, where the unclosed thing began.
+        kind = next((plain for word, plain in _UNCLOSED.items() if word in exc.context), "value")
+        hint = f"see the {kind} that starts on line {context.line + offset}"
+    return error(f"{what} is not valid YAML: {problem}", path, line, hint)
