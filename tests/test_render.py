@@ -116,7 +116,7 @@ def test_a_misspelt_template_variable_fails_with_template_and_line(
     config = site({"a.md": article_text()})
     template = config.path("templates") / "countries.html"
     template.write_text(
-        template.read_text().replace("{{ countries | length }}", "{{ countrees | length }}")
+        template.read_text().replace("{{ countries | length", "{{ countrees | length")
     )
     with pytest.raises(BuildFailed) as failed:
         render_all(config)

@@ -69,7 +69,7 @@ def _index(archive: Archive, config: Config) -> Page:
 def _articles(archive: Archive) -> Iterator[Page]:
     for article in archive.articles:
         yield Page(
-            urls.article_url(article.slug),
+            urls.article_url(article),
             "article.html",
             {
                 "article": article,
@@ -153,7 +153,7 @@ def _feed(url: str, code: str | None, articles: tuple[Article, ...]) -> Page:
 
 def _last_changes(archive: Archive) -> dict[str, str]:
     """For the sitemap: the date of the newest article each page shows."""
-    changes = {urls.article_url(a.slug): a.date.isoformat() for a in archive.articles}
+    changes = {urls.article_url(a): a.date.isoformat() for a in archive.articles}
     for code, articles in archive.by_country.items():
         changes[urls.country_url(code)] = articles[0].date.isoformat()
         for article in reversed(articles):  # oldest first: each year ends on its newest

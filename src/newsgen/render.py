@@ -85,13 +85,14 @@ def make_environment(config: Config) -> jinja2.Environment:
     env.globals.update(
         site=config,
         urls=urls,
-        article_url=lambda a: urls.article_url(a.slug),
+        article_url=lambda a: urls.article_url(a),
         country_url=urls.country_url,
         country_feed_url=urls.country_feed_url,
         country_year_url=urls.country_year_url,
         year_url=urls.year_url,
         month_anchor=urls.month_anchor,
         link=_link,
+        lang_attr=lambda code, around=config.language: lang_attr(code, around),
         absolute=lambda url: urls.absolute(config.base_url, url),
         entry_id=entry_id,
         feed_id=feed_id,
@@ -104,6 +105,7 @@ def make_environment(config: Config) -> jinja2.Environment:
         country_name=lambda code, language=config.language: country_name(code, language),
         language_name=lambda code, language=config.language: language_name(code, language),
         atom_date=atom_date,
+        plural=plural,
     )
     return env
 
@@ -153,6 +155,16 @@ def _template_frame(env: jinja2.Environment, exc: BaseException) -> tuple[Path |
 def _link(context: Any, target: str) -> str:
     """A link from the page being rendered to another page of the site."""
     return urls.relative(context["page_url"], target)
+
+
+def lang_attr(code: str, around: str) -> Markup:
+    """A ` lang` attribute for text in another language than the text around it."""
+    return Markup(' lang="{}"').format(code) if code != around else Markup("")
+
+
+def plural(count: int, one: str, other: str) -> str:
+    """A count with its noun: '1 article', '5 articles'."""
+    return f"{count} {one if count == 1 else other}"
 
 
 @functools.cache
@@ -238,7 +250,7 @@ def collection_ld(code: str, articles: tuple[Article, ...], config: Config) -> d
             {
                 "@type": "NewsArticle",
                 "headline": a.title,
-                "url": _ld_url(page, urls.article_url(a.slug), config),
+                "url": _ld_url(page, urls.article_url(a), config),
             }
             for a in articles[:100]
         ],

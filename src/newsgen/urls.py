@@ -8,6 +8,7 @@ relative to the page it stands on, so the site works from any sub-folder.
 from __future__ import annotations
 
 import functools
+from typing import Protocol
 
 INDEX = "index.html"
 NOT_FOUND = "404.html"
@@ -19,9 +20,16 @@ SITEMAP = "sitemap.xml"
 MANIFEST = ".newsgen-manifest.json"
 
 
-def article_url(slug: str) -> str:
+class _Addressed(Protocol):
+    """What an article's address is made from."""
+
+    @property
+    def slug(self) -> str: ...
+
+
+def article_url(article: _Addressed) -> str:
     """An article's page."""
-    return f"articles/{slug}.html"
+    return f"articles/{article.slug}.html"
 
 
 def country_url(code: str) -> str:
