@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.client
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -192,7 +192,7 @@ def _wait_for(check: Callable[[], bool], what: str, seconds: float = 20) -> None
 
 
 @pytest.fixture
-def server(site: Callable[..., Config]) -> DevServer:
+def server(site: Callable[..., Config]) -> Iterator[DevServer]:
     config = site({"a.md": article_text("First story", body="Original words.\n", countries="[UZ]")})
     (config.root / "secret.txt").write_text("not for the web")
     dev = DevServer(config.root, port=0)
@@ -250,7 +250,3 @@ def test_serve_serves_folders_and_types(server: DevServer) -> None:
     assert _get(server, "/countries/")[0] == 200
     assert _get(server, "/feeds/all.atom.xml")[0] == 200
     assert _get(server, "/no-such-page.html")[0] == 404
-
-
-def test_the_seed_copies_are_all_there() -> None:
-    assert len(SEED_FILES) == 5

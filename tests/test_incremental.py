@@ -44,6 +44,7 @@ def _apply(operation: tuple[object, ...], root: Path) -> None:
     kind = operation[0]
     if kind == "add":
         _, n, year, country = operation
+        assert isinstance(n, int)
         (source / f"new-{n}-{len(files)}.md").write_text(
             article_text(
                 f"Article {n} {len(files)}",

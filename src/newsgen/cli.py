@@ -18,7 +18,6 @@ from newsgen.config import Config, load_config
 from newsgen.errors import (
     EXIT_CONTENT,
     EXIT_OK,
-    EXIT_USAGE,
     BuildFailed,
     BuildWarning,
     ContentError,
@@ -32,11 +31,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so main() decides the exit."""
 
     def error(self, message: str) -> Any:
-        raise _UsageProblem(f"{self.prog}: {message}")
-
-
-class _UsageProblem(Exception):
-    pass
+        raise UsageError(f"{self.prog}: {message}")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -101,9 +96,9 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
     out, err = sys.stdout, sys.stderr
     try:
         args = make_parser().parse_args(argv)
-    except _UsageProblem as exc:
-        print(exc, file=err)
-        return EXIT_USAGE
+    except UsageError as exc:
+        print(exc.message, file=err)
+        return exc.exit_code
     command = args.command or "build"
     root = (args.root or default_root or Path.cwd()).resolve()
     try:
