@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
 from newsgen.config import load_config
+from newsgen.load import load_articles
+from newsgen.model import Article
 from newsgen.pipeline import build
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -29,3 +32,27 @@ def build_fixture(folder: Path) -> Path:
     config, _ = load_config(root, {"output": folder})
     build(config)
     return folder
+
+
+@functools.cache
+def real_records() -> tuple[Article, ...]:
+    """The records of the project's own articles/: what checks of its pages compare with."""
+    config, _ = load_config(PROJECT)
+    articles, errors, _ = load_articles(config)
+    assert errors == [], errors
+    return tuple(sorted(articles, key=lambda a: a.sort_key))
+
+
+def story_in_two_languages() -> tuple[Article, Article]:
+    """Two reports of one story, in the site's language and another, from articles/."""
+    config, _ = load_config(PROJECT)
+    records = real_records()
+    for one in records:
+        for other in records:
+            if (
+                one.story
+                and one.story == other.story
+                and one.language == config.language != other.language
+            ):
+                return one, other
+    raise AssertionError("articles/ holds no story told in two languages")

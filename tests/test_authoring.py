@@ -202,7 +202,7 @@ def server(site: Callable[..., Config]) -> Iterator[DevServer]:
 
 
 def test_serve_rebuilds_shows_errors_and_recovers(server: DevServer) -> None:
-    page = "/articles/first-story.html"
+    page = "/articles/2021/10/14/first-story.html"
     status, body = _get(server, page)
     assert status == 200 and "Original words." in body and "/__newsgen/events" in body
     article = server.root / "articles" / "a.md"
@@ -218,7 +218,7 @@ def test_serve_rebuilds_shows_errors_and_recovers(server: DevServer) -> None:
 
     article.write_text(
         article.read_text()
-        .replace("date: 2021-02-31", "date: 2021-03-01")
+        .replace("date: 2021-02-31", "date: 2021-10-14")
         .replace("Edited", "Fixed")
     )
     _wait_for(lambda: "Fixed words." in _get(server, page)[1], "the recovered page")

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from .sites import PROJECT, build_fixture, build_real
+from newsgen import urls
+from newsgen.countries import country_name
+
+from .sites import PROJECT, build_fixture, build_real, real_records, story_in_two_languages
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
@@ -27,18 +30,18 @@ FLAGS = [
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = PROJECT / "test-artifacts" / "screenshots"
 
-GERMAN = "articles/russland-und-usbekistan-vereinbaren-kooperation-im-militaerbereich-bis-2030.html"
-ENGLISH = (
-    "articles/russia-and-uzbekistan-establish-military-strategic-partnership-plan-through-2030.html"
-)
+# Two language versions of one story: the first report (by the timeline) and another.
+_FIRST, _OTHER = story_in_two_languages()
+ENGLISH, GERMAN = urls.article_url(_FIRST), urls.article_url(_OTHER)
+_YEAR = real_records()[0].year  # the oldest year: a click away on the timeline
 PAGE_KINDS = {
     "index": "index.html",
     "article": ENGLISH,
     "article-de": GERMAN,
-    "country": "countries/uz.html",
+    "country": urls.country_url(_FIRST.countries[0]),
     "countries": "countries/index.html",
     "timeline": "timeline/index.html",
-    "year": "timeline/2025.html",
+    "year": urls.year_url(_FIRST.year),
     "not-found": "404.html",
 }
 
@@ -88,22 +91,23 @@ def _click_through(page: Page, start: str) -> list[str]:
     """index → country → article → its story sibling → timeline → a year; the URLs visited."""
     page.goto(start)
     visited = [page.url]
+    code = _FIRST.countries[0]
     steps = [
         (
-            "section[aria-labelledby=countries-heading] a:text-is('Uzbekistan')",
-            "/countries/uz.html",
+            f"section[aria-labelledby=countries-heading] a:text-is('{country_name(code, 'en')}')",
+            urls.country_url(code),
         ),
-        (f"a.entry-title[href$='{ENGLISH.split('/')[1]}']", ENGLISH),
+        (f"a.entry-title[href$='{ENGLISH.rsplit('/', 1)[1]}']", ENGLISH),
         ("aside.story a", GERMAN),
         ("header nav a:text-is('Timeline')", "/timeline/index.html"),
-        ("ol.years a:text-is('2012')", "/timeline/2012.html"),
+        (f"ol.years a:text-is('{_YEAR}')", urls.year_url(_YEAR)),
     ]
     for selector, expected in steps:
         page.click(selector)
         page.wait_for_load_state()
         assert page.url.endswith(expected), (selector, page.url)
         visited.append(page.url)
-    assert page.locator("h1").inner_text() == "2012"
+    assert page.locator("h1").inner_text() == str(_YEAR)
     return visited
 
 
@@ -201,8 +205,8 @@ def test_every_page_has_landmarks_one_h1_and_languages(
         )
         assert counts["lang"], path
     page.goto((site / GERMAN).as_uri())
-    assert page.evaluate("document.documentElement.lang") == "de"
+    assert page.evaluate("document.documentElement.lang") == _OTHER.language
     assert page.evaluate("document.querySelector('header.site-header').lang") == "en"
-    page.goto((site / "countries" / "uz.html").as_uri())
-    german_title = page.locator(f"a.entry-title[href$='{GERMAN.split('/')[1]}']")
-    assert german_title.get_attribute("lang") == "de"
+    page.goto((site / urls.country_url(_OTHER.countries[0])).as_uri())
+    german_title = page.locator(f"a.entry-title[href$='{GERMAN.rsplit('/', 1)[1]}']")
+    assert german_title.get_attribute("lang") == _OTHER.language

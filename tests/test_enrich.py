@@ -14,6 +14,7 @@ def _article(
 ) -> Article:
     return Article(
         path=Path(f"/a/{slug}.md"),
+        url=f"articles/{slug}.html",
         slug=slug,
         title=slug,
         date=dt.date.fromisoformat(date),
@@ -59,5 +60,7 @@ def test_a_story_needs_two_reports_and_names_the_others() -> None:
 
 def test_neighbours_follow_the_timeline() -> None:
     archive = build_archive(RECORDS)
-    assert archive.previous["d"].slug == "a" and archive.following["d"].slug == "b"
-    assert "a" not in archive.previous and "c" not in archive.following
+    by_slug = {a.slug: a.url for a in RECORDS}
+    assert archive.previous[by_slug["d"]].slug == "a"
+    assert archive.following[by_slug["d"]].slug == "b"
+    assert by_slug["a"] not in archive.previous and by_slug["c"] not in archive.following

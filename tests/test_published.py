@@ -12,7 +12,10 @@ import feedparser
 import pytest
 from lxml import etree
 
-from .sites import PROJECT, build_fixture, build_real
+from newsgen import urls
+from newsgen.countries import country_name
+
+from .sites import PROJECT, build_fixture, build_real, real_records
 
 VNU = PROJECT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -63,32 +66,36 @@ def test_the_sitemap_is_valid_against_the_protocols_schema(sites: list[Path]) ->
 
 
 def test_article_pages_carry_news_article_data(sites: list[Path]) -> None:
-    page = (
-        sites[0] / "articles" / "tajikistan-says-russia-is-main-partner-rejects-foreign-offers.html"
-    )
-    (data,) = _json_ld(page)
-    assert data["@type"] == "NewsArticle"
-    assert data["headline"] == "Tajikistan says Russia is main partner, rejects foreign offers"
-    assert data["datePublished"] == "2012-04-17"
-    assert data["inLanguage"] == "en"
-    assert data["publisher"] == {"@type": "Organization", "name": "Reuters"}
-    assert str(data["isBasedOn"]).startswith("https://tajikistanfocus.wordpress.com/")
-    about = data["about"]
-    assert (
-        isinstance(about, list)
-        and {"@type": "Country", "identifier": "TJ", "name": "Tajikistan"} in about
-    )
-    assert data["contentLocation"] == about
+    for article in real_records():
+        (data,) = _json_ld(sites[0] / urls.article_url(article))
+        assert data["@type"] == "NewsArticle"
+        assert data["headline"] == article.title
+        assert data["datePublished"] == (article.timestamp or article.date).isoformat()
+        assert data["inLanguage"] == article.language
+        assert data["publisher"] == {"@type": "Organization", "name": article.source}
+        about = data.get("about", [])
+        assert isinstance(about, list)
+        assert [place["identifier"] for place in about] == list(article.countries)
+        assert all(place["@type"] == "Country" and place["name"] for place in about)
+        assert data.get("contentLocation", []) == about
 
 
 def test_country_pages_carry_collection_page_data(sites: list[Path]) -> None:
-    (data,) = _json_ld(sites[0] / "countries" / "uz.html")
-    assert data["@type"] == "CollectionPage"
-    assert data["about"] == {"@type": "Country", "identifier": "UZ", "name": "Uzbekistan"}
-    parts = data["hasPart"]
-    assert isinstance(parts, list) and len(parts) == 4
-    for part in parts:
-        assert (sites[0] / "countries" / str(part["url"])).resolve().is_file()
+    records = real_records()
+    for code in {code for a in records for code in a.countries}:
+        page = sites[0] / urls.country_url(code)
+        (data,) = _json_ld(page)
+        assert data["@type"] == "CollectionPage"
+        assert data["about"] == {
+            "@type": "Country",
+            "identifier": code,
+            "name": country_name(code, "en"),
+        }
+        parts = data["hasPart"]
+        assert isinstance(parts, list)
+        assert len(parts) == len([a for a in records if code in a.countries])
+        for part in parts:
+            assert (page.parent / str(part["url"])).resolve().is_file()
 
 
 def test_pages_have_open_graph_tags(sites: list[Path]) -> None:
@@ -100,16 +107,17 @@ def test_pages_have_open_graph_tags(sites: list[Path]) -> None:
         text = page.read_text()
         for prop in ("og:title", "og:type", "og:site_name"):
             assert f'property="{prop}"' in text, (page, prop)
-    article = (sites[1] / "articles" / "peregovory.html").read_text()
+    article = (sites[1] / "articles/2012/04/18/peregovory.html").read_text()
     assert (
-        '<meta property="og:url" content="https://archive.example.org/news/articles/peregovory.html">'
-        in article
+        '<meta property="og:url" '
+        'content="https://archive.example.org/news/articles/2012/04/18/peregovory.html">' in article
     )
 
 
 def test_hreflang_links_the_language_versions_of_a_story(sites: list[Path]) -> None:
-    russian = (sites[1] / "articles" / "peregovory.html").read_text()
+    russian = (sites[1] / "articles/2012/04/18/peregovory.html").read_text()
     assert (
-        '<link rel="alternate" hreflang="de" href="grenzgespraeche-gehen-weiter.html">' in russian
+        '<link rel="alternate" hreflang="de" href="../19/grenzgespraeche-gehen-weiter.html">'
+        in russian
     )
     assert '<link rel="alternate" hreflang="ru" href="peregovory.html">' in russian

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from newsgen.errors import BuildWarning, ConfigError
+from newsgen.urls import DEFAULT_PERMALINK, check_permalink
 
 CONFIG_FILE = "newsgen.yaml"
 
@@ -54,6 +55,10 @@ class Config:
     """How many of the newest articles the site-wide feed holds."""
     latest_count: int = 20
     """How many of the newest articles the index page lists."""
+    permalink: str = DEFAULT_PERMALINK
+    """Where article pages go: a path pattern of {year}, {month}, {day}, {slug} and
+    {language}. With the date in it, articles of different days may share a headline,
+    and no folder grows past one day's articles."""
     country_page_size: int = 100
     """A country with more articles than this gets a page per year; its own page then
     lists the newest (latest_count) and links to the years."""
@@ -85,6 +90,9 @@ def load_config(
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = replace(Config(root=root), **values)
     _check_language(config, config_path)
+    problem = check_permalink(config.permalink)
+    if problem:
+        raise ConfigError(problem, config_path, hint=f"the default is {DEFAULT_PERMALINK}")
     if config.base_url and not config.base_url.endswith("/"):
         config = replace(config, base_url=config.base_url + "/")
     return config, warnings

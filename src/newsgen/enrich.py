@@ -23,9 +23,9 @@ class Archive:
     stories: dict[str, Story]
     """Story key → the articles that share it (only keys two or more articles share)."""
     previous: dict[str, Article]
-    """Slug → the article before it in time."""
+    """Address → the article before it in time."""
     following: dict[str, Article]
-    """Slug → the article after it in time."""
+    """Address → the article after it in time."""
 
     def newest(self, count: int) -> tuple[Article, ...]:
         """The newest articles, newest first."""
@@ -35,7 +35,7 @@ class Archive:
         """The other articles of an article's story, in timeline order."""
         if article.story is None or article.story not in self.stories:
             return ()
-        return tuple(a for a in self.stories[article.story].articles if a.slug != article.slug)
+        return tuple(a for a in self.stories[article.story].articles if a.url != article.url)
 
 
 def build_archive(records: Iterable[Article]) -> Archive:
@@ -50,8 +50,8 @@ def build_archive(records: Iterable[Article]) -> Archive:
         by_year[article.year].append(article)
         if article.story:
             by_story[article.story].append(article)
-    previous = {b.slug: a for a, b in itertools.pairwise(articles)}
-    following = {a.slug: b for a, b in itertools.pairwise(articles)}
+    previous = {b.url: a for a, b in itertools.pairwise(articles)}
+    following = {a.url: b for a, b in itertools.pairwise(articles)}
     return Archive(
         articles=articles,
         by_country={code: tuple(reversed(by_country[code])) for code in sorted(by_country)},

@@ -32,7 +32,7 @@ from newsgen.frontmatter import (
     split_front_matter,
 )
 from newsgen.model import Article
-from newsgen.urls import make_slug
+from newsgen.urls import make_slug, permalink
 
 _RECORD_FIELDS = {f.name for f in dataclasses.fields(Article)}
 
@@ -70,6 +70,7 @@ def parse_article(
         values["date"], values["timestamp"] = moment.date(), moment
     else:
         values["date"] = moment
+    values["url"] = permalink(config.permalink, values["date"], values["slug"], values["language"])
     record = {key: value for key, value in values.items() if key in _RECORD_FIELDS}
     article = Article(
         path=path, body_line=body_line, body_digest=digest(body), digest=digest(text), **record
@@ -239,17 +240,16 @@ def load_articles(
 
 
 def find_clashes(articles: Iterable[Article], root: Path) -> list[NewsgenError]:
-    """Two articles whose slugs would write one file (also on case-blind file systems)."""
+    """Two articles that would write one page (also on case-blind file systems)."""
     owners: dict[str, Article] = {}
     errors: list[NewsgenError] = []
     for article in sorted(articles, key=lambda a: a.path):
-        key = article.slug.casefold()
-        first = owners.setdefault(key, article)
+        first = owners.setdefault(article.url.casefold(), article)
         if first is not article:
             errors.append(
                 ContentError(
-                    f"slug '{article.slug}' is already used by {shown_path(first.path, root)}: "
-                    "both would write the same page",
+                    f"{shown_path(first.path, root)} already makes the page {article.url}: "
+                    "both would write it",
                     article.path,
                     1,
                     hint="give one of them its own 'slug:'",

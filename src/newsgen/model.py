@@ -18,6 +18,8 @@ class Article:
 
     path: Path
     """The article file, absolute."""
+    url: str
+    """Its page's path in the site, from the site's `permalink` pattern: its identity."""
     slug: str
     title: str
     date: dt.date
@@ -51,10 +53,10 @@ class Article:
     """sha256 of the whole file: the record's identity for caching and fingerprints."""
 
     @property
-    def sort_key(self) -> tuple[dt.date, str, str]:
-        """Timeline order: by date, then time of day, then slug."""
+    def sort_key(self) -> tuple[dt.date, str, str, str]:
+        """Timeline order: by date, then time of day, then slug, then address."""
         time = self.timestamp.strftime("%H:%M:%S") if self.timestamp else ""
-        return (self.date, time, self.slug)
+        return (self.date, time, self.slug, self.url)
 
     @property
     def year(self) -> int:

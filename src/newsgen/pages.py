@@ -74,8 +74,8 @@ def _articles(archive: Archive) -> Iterator[Page]:
             {
                 "article": article,
                 "story": archive.story_of(article),
-                "previous": archive.previous.get(article.slug),
-                "next": archive.following.get(article.slug),
+                "previous": archive.previous.get(article.url),
+                "next": archive.following.get(article.url),
             },
             bodies=(article,),
         )

@@ -114,7 +114,7 @@ def render_page(env: jinja2.Environment, page: Page, body: Callable[[Article], M
     """One page's bytes, or a TemplateError that names the template and line."""
     try:
         template = env.get_template(page.template)
-        bodies = {article.slug: body(article) for article in page.bodies}
+        bodies = {article.url: body(article) for article in page.bodies}
         text = template.render(page.context, page_url=page.url, bodies=bodies)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
@@ -198,8 +198,8 @@ def atom_date(article: Article) -> str:
 
 
 def entry_id(article: Article) -> str:
-    """A feed entry id that stays the same while the article keeps its slug."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"newsgen:article:{article.slug}").urn
+    """A feed entry id that stays the same while the article keeps its address."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"newsgen:article:{article.url}").urn
 
 
 def feed_id(url: str) -> str:

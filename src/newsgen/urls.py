@@ -7,7 +7,9 @@ relative to the page it stands on, so the site works from any sub-folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import string
 from typing import Protocol
 
 INDEX = "index.html"
@@ -21,15 +23,58 @@ MANIFEST = ".newsgen-manifest.json"
 
 
 class _Addressed(Protocol):
-    """What an article's address is made from."""
+    """A record that knows its page's address (decided by `permalink` when it was loaded)."""
 
     @property
-    def slug(self) -> str: ...
+    def url(self) -> str: ...
 
 
 def article_url(article: _Addressed) -> str:
     """An article's page."""
-    return f"articles/{article.slug}.html"
+    return article.url
+
+
+DEFAULT_PERMALINK = "articles/{year}/{month}/{day}/{slug}.html"
+PERMALINK_FIELDS = {
+    "year": "the year, four digits",
+    "month": "the month, two digits",
+    "day": "the day of the month, two digits",
+    "slug": "the article's slug (from its title, or its 'slug:' field)",
+    "language": "its language tag, e.g. 'de'",
+}
+
+
+def permalink(pattern: str, date: dt.date, slug: str, language: str) -> str:
+    """An article's page from the site's permalink pattern."""
+    return pattern.format(
+        year=f"{date.year:04d}",
+        month=f"{date.month:02d}",
+        day=f"{date.day:02d}",
+        slug=slug,
+        language=language,
+    )
+
+
+def check_permalink(pattern: str) -> str | None:
+    """What is wrong with a permalink pattern, or None when it is sound."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+    except ValueError as exc:
+        return f"'permalink' is not a pattern: {exc}"
+    unknown = names - set(PERMALINK_FIELDS)
+    if unknown:
+        known = ", ".join(f"{{{n}}}" for n in PERMALINK_FIELDS)
+        return f"'permalink' names unknown fields {sorted(unknown)}; it may use {known}"
+    if "slug" not in names:
+        return "'permalink' must hold {slug}, or every article of a day would share one page"
+    sample = permalink(pattern, dt.date(2021, 10, 14), "slug", "en")
+    if (
+        not sample.endswith(".html")
+        or sample.startswith("/")
+        or any(part in {"", ".", ".."} for part in sample.split("/"))
+    ):
+        return "'permalink' must be a relative path of folders ending in a .html file name"
+    return None
 
 
 def country_url(code: str) -> str:
@@ -39,7 +84,7 @@ def country_url(code: str) -> str:
 
 def country_year_url(code: str, year: int) -> str:
     """One year of a country's articles, for countries with many."""
-    return f"countries/{code.lower()}-{year:04d}.html"
+    return f"countries/{code.lower()}/{year:04d}.html"
 
 
 def country_feed_url(code: str) -> str:
@@ -71,15 +116,15 @@ def relative(from_url: str, to_url: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def _relative_path(from_url: str, target: str) -> str:
     # Site paths are plain 'folder/file' strings, so this needs no file system and no
-    # normalizing: up to the root, then down to the target (or across, within one folder).
-    base, _, name = from_url.rpartition("/")
+    # normalizing: up from the page's folder to the folders both share, then down.
     if not target:
-        return name
-    if base and target.startswith(base + "/") and "/" not in target[len(base) + 1 :]:
-        return target[len(base) + 1 :]
-    if not base:
-        return target
-    return "../" * (base.count("/") + 1) + target
+        return from_url.rpartition("/")[2]
+    here = from_url.split("/")[:-1]
+    there = target.split("/")
+    shared = 0
+    while shared < len(here) and shared < len(there) - 1 and here[shared] == there[shared]:
+        shared += 1
+    return "../" * (len(here) - shared) + "/".join(there[shared:])
 
 
 def absolute(base_url: str, url: str) -> str:

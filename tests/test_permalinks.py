@@ -1,0 +1,89 @@
+"""Article addresses carry their date, set by the `permalink` pattern, and never collide."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from newsgen.cli import main
+from newsgen.config import Config
+from newsgen.linkcheck import check_folder
+from newsgen.load import load_articles
+from newsgen.pipeline import build
+
+from .conftest import article_text
+
+
+def test_one_headline_on_many_dates_makes_many_pages(site: Callable[..., Config]) -> None:
+    dates = ["2021-10-14", "2021-10-21", "2022-01-06", "2022-01-06T18:00:00+01:00"]
+    config = site(
+        {f"{n}.md": article_text("Weekly briefing", date=date) for n, date in enumerate(dates)}
+        | {"same-day.md": article_text("Weekly briefing", date="2022-01-06", slug="evening")}
+    )
+    articles, errors, _ = load_articles(config)
+    # Only the two reports of 6 January, which the pattern cannot tell apart, collide.
+    (error,) = errors
+    assert error.path is not None and error.path.name == "3.md"
+    assert "2.md already makes the page articles/2022/01/06/weekly-briefing.html" in error.message
+    assert {a.url for a in articles} == {
+        "articles/2021/10/14/weekly-briefing.html",
+        "articles/2021/10/21/weekly-briefing.html",
+        "articles/2022/01/06/weekly-briefing.html",
+        "articles/2022/01/06/evening.html",
+    }
+
+
+def test_the_pattern_decides_the_address(site: Callable[..., Config]) -> None:
+    config = site(
+        {
+            "a.md": article_text("Weekly briefing", date="2021-10-14"),
+            "b.md": article_text("Weekly briefing", date="2021-10-21", language="de"),
+        },
+        settings="permalink: 'news/{language}/{year}/{month}/{day}/{slug}.html'\n",
+    )
+    build(config)
+    output = config.path("output")
+    assert (output / "news/en/2021/10/14/weekly-briefing.html").is_file()
+    assert (output / "news/de/2021/10/21/weekly-briefing.html").is_file()
+    assert check_folder(output) == []
+
+
+def test_a_remaining_collision_names_both_files(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site(
+        {
+            "a.md": article_text("Weekly briefing", date="2021-10-14"),
+            "b.md": article_text("Weekly briefing", date="2021-10-14T20:00:00Z"),
+        }
+    )
+    assert main(["--root", str(config.root), "build"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        "articles/b.md:1: articles/a.md already makes the page "
+        "articles/2021/10/14/weekly-briefing.html: both would write it "
+        "(give one of them its own 'slug:')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("articles/{year}/{title}.html", "'permalink' names unknown fields ['title']"),
+        ("articles/{year}/{month}.html", "'permalink' must hold {slug}"),
+        ("../{slug}.html", "'permalink' must be a relative path"),
+        ("/abs/{slug}.html", "'permalink' must be a relative path"),
+        ("articles/{slug}", "'permalink' must be a relative path"),
+        ("articles/{slug.html", "'permalink' is not a pattern"),
+    ],
+)
+def test_a_bad_pattern_is_a_settings_error(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str], pattern: str, problem: str
+) -> None:
+    config = site({"a.md": article_text()})
+    (config.root / "newsgen.yaml").write_text(f"permalink: '{pattern}'\n")
+    assert main(["--root", str(config.root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsgen.yaml: {problem}"), err
+    assert "Traceback" not in err
