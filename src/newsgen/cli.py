@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from newsgen import __version__
 from newsgen.config import Config, load_config
 from newsgen.errors import (
     EXIT_CONTENT,
@@ -42,6 +43,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--root", type=Path, default=None, help="the project folder (default: the current folder)"
     )
+    parser.add_argument("--version", action="store_true", help="print newsgen's version and stop")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     build = commands.add_parser("build", help="build the site into the output folder")
@@ -99,6 +101,9 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
     except UsageError as exc:
         print(exc.message, file=err)
         return exc.exit_code
+    if args.version:
+        print(f"newsgen {__version__}", file=out)
+        return EXIT_OK
     command = args.command or "build"
     root = (args.root or default_root or Path.cwd()).resolve()
     try:
