@@ -10,7 +10,6 @@ and there is no second copy to drift.
 from __future__ import annotations
 
 import functools
-from dataclasses import fields
 from pathlib import Path
 
 from newsgen.config import Config
@@ -53,17 +52,13 @@ def search_path(config: Config, part: str) -> tuple[Path, ...]:
     own = config.path(part)
     theme = theme_folder(part)
     if not own.is_dir():
-        if getattr(config, part) != _default(part):
+        if getattr(config, part) != getattr(Config(root=config.root), part):
             # A folder named in the settings that is not there is a typo, not a wish for the theme.
             raise ConfigError(f"the {part} folder does not exist", own)
         return (theme,)
     if own.resolve() == theme.resolve():  # newsgen's own checkout: the project is the theme
         return (own,)
     return (own, theme)
-
-
-def _default(part: str) -> object:
-    return next(f.default for f in fields(Config) if f.name == part)
 
 
 def links_within(config: Config, folder: Path) -> Path:
