@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from newsgen import __version__
 from newsgen.config import Config, load_config
 from newsgen.errors import (
     EXIT_CONTENT,
@@ -42,6 +43,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--root", type=Path, default=None, help="the project folder (default: the current folder)"
     )
+    parser.add_argument("--version", action="store_true", help="print newsgen's version and stop")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     build = commands.add_parser("build", help="build the site into the output folder")
@@ -74,6 +76,23 @@ def make_parser() -> argparse.ArgumentParser:
     add.add_argument("file", help="the raw text (.txt or .md), or - to read standard input")
     add.add_argument("--articles", dest="articles", type=Path, help="the articles folder")
 
+    init = commands.add_parser("init", help="start a new archive in a folder")
+    init.add_argument(
+        "folder", nargs="?", type=Path, help="where (default: the project folder, see --root)"
+    )
+    init.add_argument(
+        "--force", action="store_true", help="also in a folder that holds files; none is replaced"
+    )
+
+    theme = commands.add_parser("theme", help="work with the default theme")
+    actions = theme.add_subparsers(
+        dest="theme_action", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    copy = actions.add_parser("copy", help="copy default templates into templates/ to override")
+    copy.add_argument(
+        "names", nargs="*", metavar="NAME", help="a template, e.g. article.html (default: all)"
+    )
+
     serve = commands.add_parser("serve", help="build, serve on localhost, rebuild on every change")
     _site_options(serve)
     serve.add_argument(
@@ -99,9 +118,16 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
     except UsageError as exc:
         print(exc.message, file=err)
         return exc.exit_code
+    if args.version:
+        print(f"newsgen {__version__}", file=out)
+        return EXIT_OK
     command = args.command or "build"
     root = (args.root or default_root or Path.cwd()).resolve()
     try:
+        if command == "init":  # before reading settings: there are none yet
+            folder = args.folder.resolve() if args.folder else root
+            root = folder.parent  # so that a message names the folder, not "."
+            return _init(folder, args.force, out)
         config, warnings = load_config(root, _overrides(args))
         _print_warnings(warnings, root, err)
         if command == "check":
@@ -110,6 +136,8 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
             return _new(config, args, out, err)
         if command == "add":
             return _add(config, args, out, err)
+        if command == "theme":
+            return _theme_copy(config, args.names, out)
         if command == "serve":
             return _serve(config, args, out, err)
         return _build(config, args, out, err)
@@ -253,6 +281,36 @@ def _add(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
     print(f"  summary:   {'yes' if draft.summary else 'the first paragraph'}", file=out)
     print(f"  removed {len(draft.removed)} clutter line(s)", file=out)
     print("Check the date, the source and the countries, add tags, then build.", file=out)
+    return EXIT_OK
+
+
+def _init(folder: Path, force: bool, out: TextIO) -> int:
+    from newsgen.scaffold import init_project
+
+    written, kept = init_project(folder, force)
+    shown = Path.cwd().resolve()
+    for path in written:
+        print(f"wrote {shown_path(path, shown)}", file=out)
+    for path in kept:
+        print(f"kept  {shown_path(path, shown)} (already there)", file=out)
+    if not written:
+        print("Nothing to add: every file of a new archive is already there.", file=out)
+        return EXIT_OK
+    where = shown_path(folder, shown)
+    step = "" if where == "." else f"cd {where} && "
+    print(
+        f'A new archive. Next: {step}newsgen new "Title" (or newsgen add FILE), then '
+        "newsgen build. To publish it on GitHub Pages, see .github/workflows/publish.yml.",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _theme_copy(config: Config, names: list[str], out: TextIO) -> int:
+    from newsgen.scaffold import copy_theme_templates
+
+    for path in copy_theme_templates(config, names):
+        print(f"copied {shown_path(path, config.root)}", file=out)
     return EXIT_OK
 
 

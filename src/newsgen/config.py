@@ -42,9 +42,11 @@ class Config:
     output: Path = field(metadata=_NOT_IN_PAGES, default=Path("_site"))
     """The folder the site is written to."""
     templates: Path = field(metadata=_NOT_IN_PAGES, default=Path("templates"))
-    """The Jinja templates."""
+    """The project's own Jinja templates, if any: each replaces the default theme's
+    template of the same name (`newsgen theme copy NAME` starts one)."""
     static: Path = field(metadata=_NOT_IN_PAGES, default=Path("static"))
-    """Files copied into the site as they are (stylesheet, images)."""
+    """The project's own files to copy into the site as they are (images, a stylesheet),
+    if any: each replaces the default theme's file of the same name."""
     cache: Path = field(metadata=_NOT_IN_PAGES, default=Path(".newsgen-cache"))
     """Parsed records and rendered Markdown, kept between builds."""
     allow_raw_html: bool = False

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from newsgen.config import Config, shapes_output
 from newsgen.files import walk
 from newsgen.model import Article, Page
+from newsgen.theme import links_within, search_path
 
 if TYPE_CHECKING:
     import jinja2
@@ -85,6 +86,8 @@ def library_versions() -> str:
 def input_snapshot(config: Config) -> str:
     """A hash of every input's name, size and modification time, and of the settings and code.
 
+    Inputs are the articles and the templates and static files of the project and the theme.
+
     Equal snapshots mean nothing a build reads has changed, so the whole build can be
     skipped without loading a single article. Like make, it trusts modification times;
     `build --full` is the way round a file changed behind them.
@@ -93,9 +96,14 @@ def input_snapshot(config: Config) -> str:
     digest.update(f"{build_fingerprint(config)}:{config.strict}".encode())
     recent = time.time_ns() - RACY_NS
     racy = False
-    for name in ("source", "templates", "static"):
-        digest.update(f"\x00{name}\x00".encode())
-        for found in walk(config.path(name), follow_within=config.root):
+    # The theme's folders count too: an upgrade of newsgen that changes the theme is a change.
+    folders = [("source", config.path("source"), config.root)]
+    for part in ("templates", "static"):
+        for i, folder in enumerate(search_path(config, part)):
+            folders.append((f"{part}{i}", folder, links_within(config, folder)))
+    for label, folder, within in folders:
+        digest.update(f"\x00{label}\x00".encode())
+        for found in walk(folder, follow_within=within):
             if found.stat is None:  # a problem: the stage that reads the folder reports it
                 digest.update(f"{found.relative}\x00!{found.problem}\x00".encode())
                 racy = True

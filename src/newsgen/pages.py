@@ -14,6 +14,7 @@ from newsgen.enrich import Archive
 from newsgen.errors import ContentError, NewsgenError, raise_if_any
 from newsgen.files import walk
 from newsgen.model import Article, Page
+from newsgen.theme import links_within, search_path
 
 
 def plan_pages(archive: Archive, config: Config) -> list[Page]:
@@ -43,14 +44,21 @@ def plan_pages(archive: Archive, config: Config) -> list[Page]:
 
 
 def static_files(config: Config) -> Iterator[tuple[str, Path]]:
-    """The files of static/, with the URL each is copied to; hidden files are left out."""
+    """The static files, with the URL each is copied to: the project's own, then the theme's.
+
+    Hidden files are left out; a project's static/FILE replaces the theme's file of that name.
+    """
+    chosen: dict[str, Path] = {}
     problems: list[NewsgenError] = []
-    for found in walk(config.path("static"), follow_within=config.root):
-        if found.kind == "file":
-            yield urls.static_url(found.relative), Path(found.path)
-        elif found.kind == "problem":
-            problems.append(ContentError(found.problem, Path(found.path)))
+    for folder in search_path(config, "static"):
+        for found in walk(folder, follow_within=links_within(config, folder)):
+            if found.kind == "file":
+                chosen.setdefault(found.relative, Path(found.path))
+            elif found.kind == "problem":
+                problems.append(ContentError(found.problem, Path(found.path)))
     raise_if_any(problems)
+    for relative in sorted(chosen):
+        yield urls.static_url(relative), chosen[relative]
 
 
 def _index(archive: Archive, config: Config) -> Page:

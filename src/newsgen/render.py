@@ -20,6 +20,7 @@ from newsgen.countries import country_name
 from newsgen.errors import TemplateError
 from newsgen.locales import parse_locale
 from newsgen.model import Article, Page
+from newsgen.theme import search_path
 
 _MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
 
@@ -71,11 +72,9 @@ def _markdown() -> Any:
 
 def make_environment(config: Config) -> jinja2.Environment:
     """The Jinja environment: autoescape everywhere, and a misspelt name fails the build."""
-    folder = config.path("templates")
-    if not folder.is_dir():
-        raise TemplateError("the templates folder does not exist", folder)
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder),
+        # The project's templates/ first, then the theme's: an own NAME.html replaces only that.
+        loader=jinja2.FileSystemLoader(search_path(config, "templates")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -132,18 +131,27 @@ def render_page(env: jinja2.Environment, page: Page, body: Callable[[Article], M
     return text.encode("utf-8")
 
 
-def _template_path(env: jinja2.Environment, name: str | None) -> Path:
+def _template_folders(env: jinja2.Environment) -> list[Path]:
     loader = env.loader
-    folder = Path(loader.searchpath[0]) if isinstance(loader, jinja2.FileSystemLoader) else Path()
-    return folder / name if name else folder
+    if isinstance(loader, jinja2.FileSystemLoader):
+        return [Path(folder) for folder in loader.searchpath]
+    return [Path()]
+
+
+def _template_path(env: jinja2.Environment, name: str | None) -> Path:
+    """The file a template name stands for: the first folder that has it, as the loader looks."""
+    folders = _template_folders(env)
+    if name is None:
+        return folders[0]
+    return next((f / name for f in folders if (f / name).is_file()), folders[0] / name)
 
 
 def _template_frame(env: jinja2.Environment, exc: BaseException) -> tuple[Path | None, int | None]:
     """The innermost template file and line in an exception's traceback."""
-    folder = _template_path(env, None).resolve()
+    folders = [folder.resolve() for folder in _template_folders(env)]
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         path = Path(frame.filename)
-        if path.is_absolute() and path.resolve().is_relative_to(folder):
+        if path.is_absolute() and any(path.resolve().is_relative_to(f) for f in folders):
             return path, frame.lineno
     return None, None
 
