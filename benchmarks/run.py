@@ -1,6 +1,6 @@
 """Measure newsgen on generated corpora: cold build, no-change rebuild, add-one rebuild.
 
-    .venv/bin/python benchmarks/run.py                     # N = 1,000, 10,000 and 30,000
+    .venv/bin/python benchmarks/run.py                     # N = 1,000, 10,000, 30,000, 100,000
     .venv/bin/python benchmarks/run.py --sizes 1000 10000  # fewer sizes
 
 Each build runs as its own process, as a user runs it, and is timed wall-clock; the
@@ -88,7 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 30000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 30000, 100000])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsgen-benchmark"))
     parser.add_argument(
         "--repeat", type=int, default=5, help="runs of each rebuild; the median is shown"
