@@ -202,7 +202,7 @@ def server(site: Callable[..., Config]) -> Iterator[DevServer]:
 
 
 def test_serve_rebuilds_shows_errors_and_recovers(server: DevServer) -> None:
-    page = "/articles/2021/10/14/first-story.html"
+    page = "/articles/2021/10/14-first-story.html"
     status, body = _get(server, page)
     assert status == 200 and "Original words." in body and "/__newsgen/events" in body
     article = server.root / "articles" / "a.md"

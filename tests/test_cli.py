@@ -30,7 +30,7 @@ def test_source_and_output_options(site: Callable[..., Config], tmp_path: Path) 
     other.mkdir()
     (other / "d.md").write_text(article_text("Draft"))
     assert main(["--root", str(config.root), "build", "--source", "drafts", "--output", "out"]) == 0
-    assert (config.root / "out" / "articles" / "2021" / "10" / "14" / "draft.html").is_file()
+    assert (config.root / "out" / "articles" / "2021" / "10" / "14-draft.html").is_file()
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,7 +29,7 @@ def test_feeds_parse_without_errors_and_keep_their_ids(site: Callable[..., Confi
     assert not feed.bozo, feed.get("bozo_exception")
     assert [e.title for e in feed.entries] == ["Newer & <better>", "Older"]
     assert (
-        feed.entries[0].link == "https://example.org/archive/articles/2021/01/01/newer-better.html"
+        feed.entries[0].link == "https://example.org/archive/articles/2021/01/01-newer-better.html"
     )
     ids = [e.id for e in feed.entries]
 
@@ -57,7 +57,7 @@ def test_feed_links_resolve_without_a_base_url(site: Callable[..., Config]) -> N
         },
     )
     assert not feed.bozo
-    assert feed.entries[0].link == "http://localhost/archive/articles/2021/10/14/only.html"
+    assert feed.entries[0].link == "http://localhost/archive/articles/2021/10/14-only.html"
 
 
 def test_sitemap_lists_every_page(site: Callable[..., Config]) -> None:

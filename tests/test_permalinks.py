@@ -25,12 +25,12 @@ def test_one_headline_on_many_dates_makes_many_pages(site: Callable[..., Config]
     # Only the two reports of 6 January, which the pattern cannot tell apart, collide.
     (error,) = errors
     assert error.path is not None and error.path.name == "3.md"
-    assert "2.md already makes the page articles/2022/01/06/weekly-briefing.html" in error.message
+    assert "2.md already makes the page articles/2022/01/06-weekly-briefing.html" in error.message
     assert {a.url for a in articles} == {
-        "articles/2021/10/14/weekly-briefing.html",
-        "articles/2021/10/21/weekly-briefing.html",
-        "articles/2022/01/06/weekly-briefing.html",
-        "articles/2022/01/06/evening.html",
+        "articles/2021/10/14-weekly-briefing.html",
+        "articles/2021/10/21-weekly-briefing.html",
+        "articles/2022/01/06-weekly-briefing.html",
+        "articles/2022/01/06-evening.html",
     }
 
 
@@ -62,7 +62,7 @@ def test_a_remaining_collision_names_both_files(
     err = capsys.readouterr().err.splitlines()
     assert err[0] == (
         "articles/b.md:1: articles/a.md already makes the page "
-        "articles/2021/10/14/weekly-briefing.html: both would write it "
+        "articles/2021/10/14-weekly-briefing.html: both would write it "
         "(give one of them its own 'slug:')"
     )
 

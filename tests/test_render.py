@@ -98,7 +98,7 @@ def test_no_payload_from_content_reaches_any_output_file(site: Callable[..., Con
                 assert "<" not in block and ">" not in block, path
     # The payload is shown as text, not dropped.
     page = (
-        output / "articles/2021/10/14/script-alert-1-script-img-src-x-onerror-alert-2.html"
+        output / "articles/2021/10/14-script-alert-1-script-img-src-x-onerror-alert-2.html"
     ).read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 

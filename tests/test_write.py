@@ -48,8 +48,8 @@ def test_only_changed_pages_are_rendered_and_written(site: Callable[..., Config]
 
     report = build(config)
 
-    assert "articles/2022/01/01/second.html" in report.written
-    assert "articles/2021/10/14/first.html" not in report.written
+    assert "articles/2022/01/01-second.html" in report.written
+    assert "articles/2021/10/14-first.html" not in report.written
     assert report.rendered < report.pages
 
 
@@ -61,8 +61,8 @@ def test_removed_articles_lose_their_pages(site: Callable[..., Config]) -> None:
     report = build(config)
 
     output = config.path("output")
-    assert "articles/2021/10/14/first.html" in report.removed
-    assert not (output / "articles/2021/10/14/first.html").exists()
+    assert "articles/2021/10/14-first.html" in report.removed
+    assert not (output / "articles/2021/10/14-first.html").exists()
     assert not (output / "countries" / "uz.html").exists()
 
 
@@ -87,12 +87,12 @@ def test_a_foreign_file_is_never_overwritten(site: Callable[..., Config]) -> Non
     config = site({"a.md": article_text("First")})
     build(config)
     output = config.path("output")
-    (output / "articles/2021/10/14/second.html").write_text("mine")
+    (output / "articles/2021/10/14-second.html").write_text("mine")
     (config.path("source") / "b.md").write_text(article_text("Second"))
 
     with pytest.raises(OutputError, match="newsgen did not write it"):
         build(config)
-    assert (output / "articles/2021/10/14/second.html").read_text() == "mine"
+    assert (output / "articles/2021/10/14-second.html").read_text() == "mine"
 
 
 @pytest.mark.parametrize("where", [".", "articles", "templates", ".."])
@@ -212,7 +212,7 @@ def test_a_killed_build_leaves_a_whole_site(
     assert _leftovers(config)  # what the killed build left behind...
     build(config)
     assert _leftovers(config) == []  # ...the next build cleans up
-    assert "Edited." in (output / "articles/2021/10/14/article-1.html").read_text()
+    assert "Edited." in (output / "articles/2021/10/14-article-1.html").read_text()
     assert (output / "CNAME").read_text() == "kept\n"
 
 
@@ -254,5 +254,5 @@ def test_a_file_changed_moments_ago_is_always_read_again(site: Callable[..., Con
     build(config)
 
     assert (
-        "Words two." in (config.path("output") / "articles/2021/10/14/same-size.html").read_text()
+        "Words two." in (config.path("output") / "articles/2021/10/14-same-size.html").read_text()
     )

@@ -60,7 +60,7 @@ class Config:
     permalink: str = DEFAULT_PERMALINK
     """Where article pages go: a path pattern of {year}, {month}, {day}, {slug} and
     {language}. With the date in it, articles of different days may share a headline,
-    and no folder grows past one day's articles."""
+    and no folder grows past one month's articles."""
     country_page_size: int = 100
     """A country with more articles than this gets a page per year; its own page then
     lists the newest (latest_count) and links to the years."""

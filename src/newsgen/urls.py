@@ -34,7 +34,7 @@ def article_url(article: _Addressed) -> str:
     return article.url
 
 
-DEFAULT_PERMALINK = "articles/{year}/{month}/{day}/{slug}.html"
+DEFAULT_PERMALINK = "articles/{year}/{month}/{day}-{slug}.html"
 PERMALINK_FIELDS = {
     "year": "the year, four digits",
     "month": "the month, two digits",
