@@ -33,7 +33,7 @@ def test_new_writes_a_skeleton_that_builds(
         "--date",
         "2025-01-21",
     ]
-    argv += ["--lang", "de", "--country", "Usbekistan", "--country", "RU", "--source", "RT DE"]
+    argv += ["--lang", "de", "--country", "Usbekistan", "--country", "RU", "--publisher", "RT DE"]
 
     assert main(argv) == 0
 
@@ -142,7 +142,9 @@ def test_add_infers_title_language_and_countries(name: str) -> None:
     title, language, countries = EXPECTED[name]
     assert draft.title == title
     assert draft.language == language
-    assert set(draft.countries) == countries
+    # Every country the text names is found: the subjects in `countries`, the rest as mentions.
+    assert set(draft.countries) | set(draft.mentions) == countries
+    assert set(draft.countries) <= countries and draft.countries
 
 
 def test_add_finds_dates_and_sources_stated_in_the_text() -> None:

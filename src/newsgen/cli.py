@@ -12,7 +12,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from newsgen import __version__
 from newsgen.config import Config, load_config
@@ -26,6 +26,9 @@ from newsgen.errors import (
     UsageError,
     shown_path,
 )
+
+if TYPE_CHECKING:
+    from newsgen.importer import Saved
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,18 +66,23 @@ def make_parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", help="write a new article's skeleton into the articles folder")
     new.add_argument("title", help="the headline")
     new.add_argument("--date", help="YYYY-MM-DD (default: today)")
-    new.add_argument("--source", help="who published it")
+    new.add_argument("--publisher", help="who published it (the article's source)")
     new.add_argument("--lang", help="its language, e.g. de (default: the site's)")
     new.add_argument(
         "--country", action="append", default=[], help="a country it concerns (repeatable)"
     )
     new.add_argument("--tag", action="append", default=[], help="a topic (repeatable)")
     new.add_argument("--story", help="a story key shared with other reports of the same event")
-    new.add_argument("--articles", dest="articles", type=Path, help="the articles folder")
+    _articles_option(new)
 
-    add = commands.add_parser("add", help="import a raw article text (or - for stdin) as a draft")
-    add.add_argument("file", help="the raw text (.txt or .md), or - to read standard input")
-    add.add_argument("--articles", dest="articles", type=Path, help="the articles folder")
+    add = commands.add_parser(
+        "add", help="import a page (saved .html, copied text, or - for stdin) as a draft"
+    )
+    add.add_argument("file", help="a saved web page (.html), a text (.txt, .md), or - for stdin")
+    add.add_argument(
+        "--url", help="the address the page was taken from (recorded with today's date)"
+    )
+    _articles_option(add)
 
     init = commands.add_parser("init", help="start a new archive in a folder")
     init.add_argument(
@@ -100,6 +108,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
     return parser
+
+
+def _articles_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source", "--articles", dest="source", type=Path, help="the articles folder"
+    )
 
 
 def _site_options(parser: argparse.ArgumentParser) -> None:
@@ -157,8 +171,7 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {
-        # `new` and `add` take --source as the publisher; their folder option is --articles.
-        "source": args.articles if hasattr(args, "articles") else getattr(args, "source", None),
+        "source": getattr(args, "source", None),
         "output": getattr(args, "output", None),
         "strict": getattr(args, "strict", None),
     }
@@ -205,81 +218,68 @@ def _check(config: Config, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _write_new(config: Config, name: str, text: str, out: TextIO, err: TextIO) -> Path | None:
-    """Write a new article file after checking it loads; never over an existing file."""
-    from newsgen.load import parse_article
-
-    folder = config.path("source")
-    path = folder / name
-    if path.exists():
-        print(
-            f"{shown_path(path, config.root)}: already exists; nothing was written.",
-            file=err,
-        )
-        return None
-    _, errors, warnings = parse_article(path, text, config)
-    if errors:
-        for error in errors:
-            print(error.describe(config.root), file=err)
-        print("nothing was written.", file=err)
-        return None
-    folder.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as stream:  # "x": fails rather than overwrite
-        stream.write(text)
-    print(f"wrote {shown_path(path, config.root)}", file=out)
-    for warning in warnings:
-        print(f"  to do: {warning.message}", file=out)
-    return path
-
-
 def _new(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from newsgen.importer import draft_file_name, new_article
+    from newsgen.importer import draft_file_name, new_article, save_article
 
     try:
         date = dt.date.fromisoformat(args.date) if args.date else dt.date.today()
     except ValueError:
         raise UsageError(f"--date must be YYYY-MM-DD, not {args.date!r}") from None
     language = args.lang or config.language
-    text = new_article(args.title, date, args.source, language, args.country, args.tag, args.story)
-    path = _write_new(config, draft_file_name(args.title, date, language), text, out, err)
-    return EXIT_OK if path else EXIT_CONTENT
+    text = new_article(
+        args.title, date, args.publisher, language, args.country, args.tag, args.story
+    )
+    saved = save_article(
+        config,
+        draft_file_name(args.title, date, language),
+        lambda _slug: text,
+        args.title,
+        language,
+        unique=False,
+    )
+    _print_saved(saved, config, out)
+    return EXIT_OK
 
 
 def _add(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from newsgen.countries import country_name
-    from newsgen.importer import import_text
+    from newsgen.importer import draft_file_name, import_page, save_article
 
-    if args.file == "-":
-        raw = sys.stdin.read()
-    else:
-        path = Path(args.file)
-        try:
-            raw = path.read_bytes().decode("utf-8-sig")
-        except OSError as exc:
-            raise UsageError(f"{args.file}: cannot read it: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise ContentError(
-                "the file is not UTF-8 text", path, hint="save it as UTF-8"
-            ) from None
-    draft = import_text(raw)
     today = dt.date.today()
-    written = _write_new(config, draft.file_name(today), draft.to_markdown(today), out, err)
-    if written is None:
-        return EXIT_CONTENT
-    countries = (
-        ", ".join(country_name(code, config.language) for code in draft.countries) or "none found"
+    draft = import_page(_read_page(args.file), args.file, args.url, today, config.language)
+    saved = save_article(
+        config,
+        draft_file_name(draft.title, draft.date or today, draft.language),
+        lambda slug: draft.to_markdown(today, slug),
+        draft.title,
+        draft.language,
+        unique=True,
+    )
+    _print_saved(saved, config, out)
+    if saved.slug:
+        print(f"  slug:      {saved.slug} (another article has this title's slug)", file=out)
+
+    def names(codes: Sequence[str]) -> str:
+        return ", ".join(country_name(code, config.language) for code in codes) or "none"
+
+    date = (
+        f"{draft.date}  (from {draft.date_evidence})"
+        if draft.date
+        else "none found: today's stands in, marked TODO"
+        + (f" (the page says only {draft.relative_date!r})" if draft.relative_date else "")
+    )
+    source = (
+        f"{draft.source}  (from {draft.source_evidence})"
+        if draft.source
+        else "none found: fill it in"
     )
     print(f"  title:     {draft.title}", file=out)
     print(f"  language:  {draft.language}", file=out)
-    print(f"  countries: {countries}", file=out)
-    print(
-        f"  date:      {draft.date or 'none found: check it'}"
-        + (f"  (from {draft.date_evidence})" if draft.date else ""),
-        file=out,
-    )
-    print(f"  source:    {draft.source or 'none found: fill it in'}", file=out)
+    print(f"  countries: {names(draft.countries)}; also named: {names(draft.mentions)}", file=out)
+    print(f"  date:      {date}", file=out)
+    print(f"  source:    {source}", file=out)
     print(f"  summary:   {'yes' if draft.summary else 'the first paragraph'}", file=out)
-    print(f"  removed {len(draft.removed)} clutter line(s)", file=out)
+    print(f"  removed {len(draft.removed)} line(s) of page furniture", file=out)
     print("Check the date, the source and the countries, add tags, then build.", file=out)
     return EXIT_OK
 
@@ -312,6 +312,33 @@ def _theme_copy(config: Config, names: list[str], out: TextIO) -> int:
     for path in copy_theme_templates(config, names):
         print(f"copied {shown_path(path, config.root)}", file=out)
     return EXIT_OK
+
+
+def _read_page(name: str) -> str:
+    """The text of the file to import, or of standard input for '-'."""
+    if name == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # a text stream without bytes beneath (as in tests)
+            return str(sys.stdin.read())
+        data: bytes = stream.read()
+        where = Path("<stdin>")
+    else:
+        where = Path(name)
+        try:
+            data = where.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{name}: cannot read it: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ContentError("not UTF-8 text", where, line, hint="save it as UTF-8") from None
+
+
+def _print_saved(saved: Saved, config: Config, out: TextIO) -> None:
+    print(f"wrote {shown_path(saved.path, config.root)}", file=out)
+    for warning in saved.warnings:
+        print(f"  to do: {warning.message}", file=out)
 
 
 def _serve(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

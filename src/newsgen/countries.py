@@ -12,8 +12,11 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from importlib import resources
+from typing import Any
 
-from babel import Locale, localedata
+import yaml
+from babel import localedata
 
 from newsgen.locales import parse_locale
 
@@ -142,87 +145,107 @@ def _is_country(code: str) -> bool:
     return len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
 
 
-# Words for a country's people and things, which CLDR does not have, by language.
-# German adjectives are stems: "usbekisch" also finds "usbekischen", "usbekische" ….
-DEMONYMS: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "Afghan": "AF", "American": "US", "Armenian": "AM", "Azerbaijani": "AZ", "Belarusian": "BY",
-        "British": "GB", "Chinese": "CN", "Estonian": "EE", "French": "FR", "Georgian": "GE",
-        "German": "DE", "Indian": "IN", "Iranian": "IR", "Japanese": "JP", "Kazakh": "KZ",
-        "Kazakhstani": "KZ", "Kyrgyz": "KG", "Latvian": "LV", "Lithuanian": "LT", "Moldovan": "MD",
-        "Mongolian": "MN", "Pakistani": "PK", "Polish": "PL", "Russian": "RU", "Tajik": "TJ",
-        "Turkish": "TR", "Turkmen": "TM", "Ukrainian": "UA", "Uzbek": "UZ", "Uzbekistani": "UZ",
-    },
-    "de": {
-        "afghanisch": "AF", "amerikanisch": "US", "armenisch": "AM", "aserbaidschanisch": "AZ",
-        "belarussisch": "BY", "britisch": "GB", "chinesisch": "CN", "estnisch": "EE",
-        "französisch": "FR", "georgisch": "GE", "iranisch": "IR", "japanisch": "JP",
-        "kasachisch": "KZ", "kirgisisch": "KG", "moldauisch": "MD", "mongolisch": "MN",
-        "pakistanisch": "PK", "polnisch": "PL", "russisch": "RU", "tadschikisch": "TJ",
-        "türkisch": "TR", "turkmenisch": "TM", "ukrainisch": "UA", "usbekisch": "UZ",
-        "US-amerikanisch": "US",
-    },
-    "ru": {
-        "российск": "RU", "русск": "RU", "узбекск": "UZ", "таджикск": "TJ", "казахск": "KZ",
-        "казахстанск": "KZ", "киргизск": "KG", "кыргызск": "KG", "туркменск": "TM",
-        "американск": "US", "китайск": "CN", "украинск": "UA", "афганск": "AF",
-    },
-}  # fmt: skip
+@functools.cache
+def _mention_data() -> dict[str, Any]:
+    """The table of names, endings, demonyms and capitals that find_mentions reads."""
+    text = resources.files("newsgen").joinpath("data/mentions.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
 
-# Capitals that name one country only, in the spellings of the languages above.
-CAPITALS: Mapping[str, str] = {
-    "Tashkent": "UZ", "Taschkent": "UZ", "Ташкент": "UZ", "Dushanbe": "TJ", "Duschanbe": "TJ",
-    "Душанбе": "TJ", "Bishkek": "KG", "Bischkek": "KG", "Бишкек": "KG", "Astana": "KZ",
-    "Астана": "KZ", "Ashgabat": "TM", "Aschgabat": "TM", "Ашхабад": "TM", "Moscow": "RU",
-    "Moskau": "RU", "Москва": "RU", "Москве": "RU", "Kabul": "AF", "Кабул": "AF", "Beijing": "CN",
-    "Peking": "CN", "Пекин": "CN", "Kyiv": "UA", "Kiew": "UA", "Киев": "UA", "Minsk": "BY",
-    "Минск": "BY", "Tbilisi": "GE", "Tiflis": "GE", "Yerevan": "AM", "Eriwan": "AM", "Baku": "AZ",
-    "Tehran": "IR", "Teheran": "IR", "Ankara": "TR", "Islamabad": "PK", "Ulaanbaatar": "MN",
-    "Tallinn": "EE", "Riga": "LV", "Vilnius": "LT", "Warsaw": "PL", "Warschau": "PL",
-    "Chisinau": "MD", "Kishinev": "MD",
-}  # fmt: skip
 
-_DEMONYM_SUFFIXES = {"de": r"(?:e|en|er|es|em)?", "ru": r"\w*", "en": r"s?"}
+def _inflected(name: str, rules: Mapping[str, Any]) -> set[str]:
+    """A name and the forms the cases of a language give it ('Киргизия' → 'Киргизии' …)."""
+    script = _CYRILLIC if rules["script"] == "cyrillic" else _LATIN
+    if not script.fullmatch(name):
+        return {name}
+    endings: Mapping[str, list[str]] = rules["by_ending"]
+    for ending in sorted(endings, key=len, reverse=True):
+        if name.endswith(ending) and len(name) - len(ending) >= rules["min_stem"]:
+            stem = name[: len(name) - len(ending)]
+            return {name, *(stem + form for form in endings[ending])}
+    return {name}
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff -]+")
+_LATIN = re.compile(r"[A-Za-zÀ-ÿ -]+")
 
 
 @functools.cache
 def _mention_pattern(language: str) -> tuple[re.Pattern[str], dict[str, str]]:
-    """One regular expression for every way a text in a language may name a country."""
-    table: dict[str, str] = {}
-    for lang in dict.fromkeys((language, "en")):
+    """One regular expression, compiled once per language, for every way to name a country."""
+    data = _mention_data()
+    base = language.split("-")[0].lower()
+    names: dict[str, str] = {}
+    for lang in dict.fromkeys((base, "en")):
         try:
-            territories = Locale.parse(lang.replace("-", "_")).territories
+            territories = parse_locale(lang).territories
         except (ValueError, LookupError):
             continue
         for code, name in territories.items():
             if _is_country(str(code)):
-                table.setdefault(str(name), str(code))
-    for alias in ("US", "U.S.", "USA", "UK", "Turkey", "Kirghizia", "Britain"):
-        table.setdefault(alias, ALIASES[normalize(alias)])
-    table.update(CAPITALS)
-    words = sorted(table, key=len, reverse=True)
-    names = "|".join(re.escape(w).replace(r"\’", "['’]").replace("’", "['’]") for w in words)
-    demonyms = dict(DEMONYMS.get(language.split("-")[0], {}))
-    suffix = _DEMONYM_SUFFIXES.get(language.split("-")[0], "")
-    stems = "|".join(re.escape(s) for s in sorted(demonyms, key=len, reverse=True))
-    pattern = rf"(?<![\w.])(?:(?P<name>{names})|(?i:(?P<stem>{stems})){suffix})(?!\w)"
-    lookup = dict(table)
-    lookup.update({stem.casefold(): code for stem, code in demonyms.items()})
-    return re.compile(pattern), lookup
+                names.setdefault(str(name).replace("’", "'"), str(code))
+        for name, code in data["names"].get(lang, {}).items():
+            names.setdefault(name, code)
+    for name, code in data["capitals"].items():
+        names.setdefault(name, code)
+        names.setdefault(name.upper(), code)  # datelines: "ASTANA, May 9", "АСТАНА, 12 марта"
+    rules = data["inflection"].get(base)
+    forms: dict[str, str] = {}
+    for name, code in names.items():
+        for form in _inflected(name, rules) if rules else {name}:
+            forms.setdefault(form, code)
+    demonyms = data["demonyms"].get(base, {"words": {}, "suffix": ""})
+    stems = {stem.casefold(): code for stem, code in demonyms["words"].items()}
+    pattern = (
+        rf"(?<![\w.])(?:(?P<name>{_trie(forms)})"
+        rf"|(?i:(?P<stem>{_trie(stems) if stems else '(?!)'})){demonyms['suffix']})(?!\w)"
+    )
+    return re.compile(pattern), {**forms, **stems}
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A regular expression matching any of the words, as a trie: linear in the text's length."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_regex(tree)
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    ends = "" in node
+    branches = [_escape(char) + _trie_regex(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if ends:
+        return f"(?:{body})?"
+    return body
+
+
+def _escape(char: str) -> str:
+    # An apostrophe in a name ("Côte d'Ivoire") matches the typographic one too.
+    return "['’]" if char == "'" else re.escape(char)
 
 
 def find_mentions(text: str, language: str) -> list[str]:
     """The countries a text names (by name, alias, demonym or capital), most mentioned first."""
+    return [code for code, _ in count_mentions(text, language)]
+
+
+def count_mentions(text: str, language: str) -> list[tuple[str, int]]:
+    """Each country a text names and how often, most mentioned first (ties: first named)."""
     pattern, lookup = _mention_pattern(language)
     counts: dict[str, int] = {}
     for match in pattern.finditer(text):
         word = match.group("name")
-        code = (
-            lookup.get(word.replace("'", "’"), lookup.get(word))
-            if word
-            else lookup.get(match.group("stem").casefold())
-        )
+        if word is not None:
+            code = lookup.get(word.replace("’", "'"))
+        else:
+            code = lookup.get(match.group("stem").casefold())
         if code:
             counts[code] = counts.get(code, 0) + 1
     first = {code: index for index, code in enumerate(counts)}
-    return sorted(counts, key=lambda code: (-counts[code], first[code]))
+    return sorted(counts.items(), key=lambda item: (-item[1], first[item[0]]))
