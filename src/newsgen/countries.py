@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from babel import localedata
+from babel import UnknownLocaleError, localedata
 
 from newsgen.locales import parse_locale
 
@@ -86,7 +86,7 @@ def _names_in(language: str) -> dict[str, str]:
     """Folded name → code, for one language."""
     try:
         territories = parse_locale(language).territories
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):
         return {}
     return {normalize(name): code for code, name in territories.items() if _is_country(code)}
 
@@ -134,7 +134,7 @@ def country_name(code: str, language: str) -> str:
     for candidate in (language.replace("-", "_"), "en"):
         try:
             name = parse_locale(candidate).territories.get(code)
-        except (ValueError, LookupError):
+        except (ValueError, LookupError, UnknownLocaleError):
             continue
         if name:
             return str(name)
@@ -179,7 +179,7 @@ def _mention_pattern(language: str) -> tuple[re.Pattern[str], dict[str, str]]:
     for lang in dict.fromkeys((base, "en")):
         try:
             territories = parse_locale(lang).territories
-        except (ValueError, LookupError):
+        except (ValueError, LookupError, UnknownLocaleError):
             continue
         for code, name in territories.items():
             if _is_country(str(code)):

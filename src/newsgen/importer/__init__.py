@@ -86,7 +86,7 @@ def _draft(found: Extract, url: str | None, retrieved: dt.date | None, default: 
     """What the extract says, with language, date, source and countries worked out."""
     hint = found.language or default
     language = detect_language(" ".join([found.title, *found.body])[:5000], hint)
-    date = find_date(found.header, found.body, found.footer, language)
+    date = find_date(found.header, found.body, found.footer, language, found.title)
     published = _iso_date(found.published)
     page_url = url or found.url
     source = find_source(
@@ -128,6 +128,8 @@ def _countries(
         if code in in_title or times >= max(_SUBJECT_MENTIONS, (top + 1) // 2)
     ]
     subjects += sorted(in_title - set(subjects))
+    if not subjects and counted:  # a text about a place names it, if not often
+        subjects = [code for code, times in counted if times == top]
     return tuple(subjects), tuple(code for code, _ in counted if code not in subjects)
 
 

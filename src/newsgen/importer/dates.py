@@ -51,10 +51,14 @@ class FoundDate:
 
 
 def find_date(
-    header: Sequence[str], body: Sequence[str], footer: Sequence[str], language: str
+    header: Sequence[str],
+    body: Sequence[str],
+    footer: Sequence[str],
+    language: str,
+    title: str = "",
 ) -> FoundDate:
-    """The article's date from the lines above it, its dateline, then the lines below it."""
-    zones = [list(header[-_ABOVE:])[::-1], list(body[:_INTO]), list(footer)]
+    """The article's date from the lines around its headline, its dateline, then below it."""
+    zones = [_near_headline(header, title), list(body[:_INTO]), list(footer)]
     anchor = None
     for zone in zones:
         for line in zone:
@@ -71,6 +75,14 @@ def find_date(
                 return found
     relative = next((m.group(0) for line in header[-_ABOVE:] if (m := _relative(line))), None)
     return FoundDate(None, relative=relative)
+
+
+def _near_headline(header: Sequence[str], title: str) -> list[str]:
+    """The lines under the headline down to the article, then a few above it, nearest first."""
+    at = max((i for i, line in enumerate(header) if title and line == title), default=None)
+    if at is None:
+        return list(header[-_ABOVE:])[::-1]
+    return [*header[at + 1 :], *list(header[max(0, at - _ABOVE // 2) : at])[::-1]]
 
 
 def _full_date(line: str, language: str) -> FoundDate | None:

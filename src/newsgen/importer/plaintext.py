@@ -34,6 +34,8 @@ def extract_text(raw: str, language: str | None = None) -> Extract:
     language = language or detect_language(_prose_sample(lines))
     junk = _furniture_marks(lines)
     good = _classify(lines, junk, language)
+    if not any(good):  # no stop words to go by (a language jusText lacks): judge by shape
+        good = [not flag and _is_prose(line) for line, flag in zip(lines, junk, strict=True)]
     start, end = _longest_run(lines, good)
     start = _article_start(lines, good, junk, start, end)
     title_at = _find_title(lines, good, junk, start, end)
@@ -140,12 +142,13 @@ def _classify(lines: Sequence[str], junk: Sequence[bool], language: str) -> list
 def _stoplist(language: str) -> frozenset[str]:
     """jusText's stop words for a language (by its English name), or none."""
     import justext
+    from babel import UnknownLocaleError
 
     from newsgen.locales import parse_locale
 
     try:
         name = parse_locale(language).get_language_name("en")
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, UnknownLocaleError):
         return frozenset()
     if name and name in justext.get_stoplists():
         return frozenset(justext.get_stoplist(name))

@@ -1,0 +1,165 @@
+"""The importer's promises beyond the corpus: hostile text, slugs, provenance, languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from newsgen.cli import main
+from newsgen.config import Config
+from newsgen.importer import import_page, import_text
+from newsgen.importer.furniture import is_furniture
+from newsgen.load import parse_article
+
+PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+TODAY = dt.date(2026, 1, 2)
+ARTICLE = (
+    "Kasachstan und China unterzeichnen Abkommen\n\n"
+    "Astana, 3. März 2024 (dpa) -- Die kasachische Regierung hat am Sonntag in Astana ein "
+    "Abkommen mit China unterzeichnet, das den Handel zwischen beiden Ländern erleichtern soll.\n\n"
+    "Das Abkommen betrifft vor allem den Handel mit Getreide, Öl und Maschinen über die Grenze.\n"
+)
+
+
+@pytest.fixture
+def deadline() -> Iterator[None]:
+    """Fail a test that runs past 20 seconds: a hang, or work that grows faster than the text."""
+
+    def expired(*_: object) -> None:
+        raise AssertionError("took longer than 20 s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "log out change ) ",
+        "(AFP) Aaaa Bbbb, 1 ",
+        "all rights reserved ",
+        "share on facebook ",
+        "posted: in ",
+        "usd 1.0 eur 2.0 ",
+        "Moskau 3° ",
+        "by von ",
+        "12 марта 2024 May 9, 2024 ",
+        "Kasachstan Казахстана kirgisischen ",
+        "a" * 1000 + " ",
+    ],
+)
+def test_a_long_line_of_a_repeated_phrase_takes_linear_time(phrase: str, deadline: None) -> None:
+    line = phrase * (256 * 1024 // len(phrase))  # 256 KB on one line: quadratic work never ends
+    assert isinstance(is_furniture(line, around=True), bool)
+    draft = import_text(f"A headline of some words\n\n{line}\n\n{ARTICLE}")
+    assert draft.body
+
+
+def test_a_draft_never_holds_what_the_build_refuses(site: Callable[..., Config]) -> None:
+    config = site({})
+    raw = "Kasachstan\u2028und China\x00 unterzeichnen\x07 Abkommen\u2029\n\n" + ARTICLE.replace(
+        "Sonntag", "Sonn\x1btag\ufffe"
+    )
+    draft = import_text(raw)
+    text = draft.to_markdown(TODAY)
+    for char in "\x00\x07\x1b\ufffe\u2028\u2029":
+        assert char not in text
+    article, errors, _ = parse_article(config.path("source") / "x.md", text, config)
+    assert article is not None and not errors
+
+
+def test_a_language_cldr_does_not_know_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    unknown = SimpleNamespace(iso_code_639_1=SimpleNamespace(name="QQ"))
+    monkeypatch.setattr(
+        "newsgen.importer.language._detector",
+        lambda: SimpleNamespace(detect_language_of=lambda text: unknown),
+    )
+    draft = import_text(ARTICLE, language="de")
+    assert draft.language == "de"
+    assert draft.date == dt.date(2024, 3, 3)
+
+
+def test_invalid_utf8_on_standard_input_is_reported_as_such(
+    site: Callable[..., Config],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = site({})
+    stdin = SimpleNamespace(buffer=io.BytesIO(b"Title\n\nIt is \xff\xfe not text.\n"))
+    monkeypatch.setattr("sys.stdin", stdin)
+    assert main(["--root", str(config.root), "add", "-"]) == 1
+    assert capsys.readouterr().err.strip() == "<stdin>:3: not UTF-8 text (save it as UTF-8)"
+    assert list(config.path("source").iterdir()) == []
+
+
+def test_the_same_headline_twice_gets_a_distinct_slug(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({})
+    page = PAGES / "tass-kazakhstan-zerno.txt"
+    root = str(config.root)
+    assert main(["--root", root, "add", str(page)]) == 0
+    capsys.readouterr()
+    assert main(["--root", root, "add", str(page)]) == 0
+    out = capsys.readouterr().out
+    first, second = sorted(config.path("source").glob("*.md"), key=lambda p: len(p.name))
+    assert second.name == first.name.replace(".md", "-2.md")
+    assert "slug:" in out and "another article has this title's slug" in out
+    assert (
+        "\nslug: kazakhstan-i-rossiia-dogovorilis-o-tranzite-zerna-v-iran-2" in second.read_text()
+    )
+    assert main(["--root", root, "build"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("https://tass.ru/ekonomika/20211234", "source_url"),
+        ("https://www.example-aggregator.net/news/123", "via_url"),
+    ],
+)
+def test_url_records_where_the_text_came_from(
+    url: str, field: str, site: Callable[..., Config]
+) -> None:
+    config = site({})
+    page = PAGES / "tass-kazakhstan-zerno.txt"
+    assert main(["--root", str(config.root), "add", str(page), "--url", url]) == 0
+    (draft,) = config.path("source").glob("*.md")
+    text = draft.read_text()
+    assert f"\n{field}: {url}\n" in text
+    assert f"\nretrieved: {dt.date.today().isoformat()}\n" in text
+    other = "via_url" if field == "source_url" else "source_url"
+    assert f"\n{other}:" not in text
+
+
+def test_html_input_is_recognised_by_name_or_content() -> None:
+    raw = (PAGES / "meduza-relokanty.html").read_text()
+    from_name = import_page(raw, "saved.html")
+    from_content = import_page(raw, "-")
+    assert from_name == from_content
+    assert from_name.date == dt.date(2024, 9, 24) and from_name.source == "Meduza"
+    assert "<p>" not in from_name.body and "Meduza" not in from_name.body
+
+
+def test_new_and_add_share_the_articles_folder_option(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({})
+    folder = config.root / "elsewhere"
+    argv = ["--root", str(config.root), "new", "Ein Titel", "--date", "2026-01-02"]
+    assert main([*argv, "--publisher", "dpa", "--source", str(folder)]) == 0
+    (path,) = folder.glob("*.md")
+    assert "source: dpa" in path.read_text()
+    page = PAGES / "tass-kazakhstan-zerno.txt"
+    assert main(["--root", str(config.root), "add", str(page), "--articles", str(folder)]) == 0
+    assert len(list(folder.glob("*.md"))) == 2
+    assert list(config.path("source").glob("*.md")) == []
