@@ -14,10 +14,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.pagecorpus import Score, import_corpus_page, load_pages, score
+
+from newsgen.importer import Draft
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _print_page(name: str, draft: object, result: Score, expected: dict, verbose: bool) -> None:
+def _print_page(
+    name: str, draft: Draft, result: Score, expected: dict[str, Any], verbose: bool
+) -> None:
     marks = "".join(
         [
             "T" if result.title != "wrong" else "-",
@@ -55,13 +60,13 @@ def _print_page(name: str, draft: object, result: Score, expected: dict, verbose
     if not verbose:
         return
     if result.title == "wrong":
-        print(f"     title:   {draft.title!r}")  # type: ignore[attr-defined]
+        print(f"     title:   {draft.title!r}")
     if not result.date:
-        print(f"     date:    {draft.date} (expected {expected['date']})")  # type: ignore[attr-defined]
+        print(f"     date:    {draft.date} (expected {expected['date']})")
     if not result.source:
-        print(f"     source:  {draft.source!r} (expected {expected['source']!r})")  # type: ignore[attr-defined]
+        print(f"     source:  {draft.source!r} (expected {expected['source']!r})")
     if not result.countries:
-        print(f"     countries: {draft.countries} (expected {expected['countries']})")  # type: ignore[attr-defined]
+        print(f"     countries: {draft.countries} (expected {expected['countries']})")
     for line in result.clutter:
         print(f"     clutter: {line[:90]}")
     for line in result.lost:
