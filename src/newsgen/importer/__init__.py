@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 from newsgen.countries import count_mentions
 from newsgen.importer.dates import find_date
@@ -106,10 +107,9 @@ def _draft(found: Extract, url: str | None, retrieved: dt.date | None, default: 
         source_evidence=source.evidence if source else None,
         summary=found.summary,
         author=found.author,
-        provenance=Provenance(
-            url=url,
-            retrieved=retrieved if url else None,
-            on_publishers_site=bool(url and source and _on_site(page_url, source.name)),
+        # A saved page's own address (og:url) counts too; the day it was saved is not known.
+        provenance=_provenance(
+            page_url, retrieved if url else None, source.name if source else None
         ),
         removed=found.removed,
     )
@@ -133,9 +133,15 @@ def _countries(
     return tuple(subjects), tuple(code for code, _ in counted if code not in subjects)
 
 
-def _on_site(url: str | None, publisher: str) -> bool:
-    outlet = outlet_of_url(url) if url else None
-    return outlet is not None and outlet.name == publisher
+def _provenance(url: str | None, retrieved: dt.date | None, publisher: str | None) -> Provenance:
+    """Where the text came from: the publisher's own page, or a copy on another site."""
+    if not url:
+        return Provenance()
+    outlet = outlet_of_url(url)
+    own = outlet is not None and outlet.name == publisher
+    host = urlsplit(url).hostname or url
+    via = None if own else (outlet.name if outlet else host.removeprefix("www."))
+    return Provenance(url, retrieved, own, via)
 
 
 def _iso_date(value: str | None) -> dt.date | None:

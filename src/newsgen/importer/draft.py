@@ -30,6 +30,8 @@ class Provenance:
     retrieved: dt.date | None = None
     on_publishers_site: bool = False
     """Whether the address is the publisher's own page (source_url) or a copy's (via_url)."""
+    via: str | None = None
+    """The name of the site the copy is on, where it is not the publisher's."""
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,31 @@ class Draft:
     def _provenance_lines(self) -> list[str]:
         found = self.provenance
         lines = []
-        if found.url:
-            key = "source_url" if found.on_publishers_site else "via_url"
-            lines.append(f"{key}: {yaml_value(found.url)}")
+        if found.url and found.on_publishers_site:
+            lines.append(f"source_url: {yaml_value(found.url)}")
+        elif found.url:
+            lines.append(f"via: {yaml_value(found.via or found.url)}  # check it")
+            lines.append(f"via_url: {yaml_value(found.url)}")
         if found.retrieved:
             lines.append(f"retrieved: {found.retrieved.isoformat()}")
+        lines.append(f"notes: {yaml_value(self.notes())}")
         return lines
+
+    def notes(self) -> str:
+        """How the record was made: where the date and the publisher were read, what was cut."""
+        date = (
+            f"the date from {_comment(self.date_evidence)}"
+            if self.date
+            else "no date found"
+            + (f" (the page says {self.relative_date!r})" if self.relative_date else "")
+        )
+        source = (
+            f"the publisher from {_comment(self.source_evidence)}"
+            if self.source
+            else "no publisher found"
+        )
+        cut = f"{len(self.removed)} lines of page furniture removed"
+        return f"Imported with newsgen add: {date}; {source}; {cut}."
 
 
 def yaml_value(value: str) -> str:
