@@ -140,7 +140,8 @@ def test_url_records_where_the_text_came_from(
     other = "via_url" if field == "source_url" else "source_url"
     assert f"\n{other}:" not in text
     assert ("\nvia: example-aggregator.net  # check it\n" in text) == (field == "via_url")
-    assert '\nnotes: \'Imported with newsgen add: the date from "12 мар 2024"' in text
+    assert "\nnotes: 'Imported with newsgen add from a copied page" in text
+    assert 'the date from "12 мар 2024"; the publisher from /ТАСС/;' in text
     article, errors, warnings = parse_article(draft, text, config)
     assert article is not None and not errors
     assert not [w for w in warnings if "unknown field" in w.message]

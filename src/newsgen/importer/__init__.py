@@ -112,6 +112,7 @@ def _draft(found: Extract, url: str | None, retrieved: dt.date | None, default: 
             page_url, retrieved if url else None, source.name if source else None
         ),
         removed=found.removed,
+        method=found.method,
     )
 
 

@@ -56,6 +56,7 @@ class Draft:
     provenance: Provenance = field(default_factory=Provenance)
     removed: tuple[str, ...] = ()
     """The furniture lines that were dropped, for the author to glance over."""
+    method: str = "a copied page's text, its furniture removed"
 
     def to_markdown(self, today: dt.date, slug: str | None = None) -> str:
         """The draft as an article file; what must be checked is marked TODO or says so."""
@@ -120,8 +121,8 @@ class Draft:
             if self.source
             else "no publisher found"
         )
-        cut = f"{len(self.removed)} lines of page furniture removed"
-        return f"Imported with newsgen add: {date}; {source}; {cut}."
+        cut = f"{len(self.removed)} more lines dropped" if self.removed else "nothing else dropped"
+        return f"Imported with newsgen add from {self.method}: {date}; {source}; {cut}."
 
 
 def yaml_value(value: str) -> str:

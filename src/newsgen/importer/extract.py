@@ -27,3 +27,5 @@ class Extract:
     author: str | None = None
     language: str | None = None
     """The language the page declares (``<html lang>``, JSON-LD ``inLanguage``)."""
+    method: str = "a copied page's text, its furniture removed"
+    """How the article was taken from the page, for the draft's notes."""

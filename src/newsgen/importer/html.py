@@ -68,6 +68,7 @@ def extract_html(raw: str) -> Extract:
         url=meta.get("url") or found.get("url"),
         author=meta.get("author") or found.get("author"),
         language=meta.get("language"),
+        method="a saved page, its text taken by trafilatura",
     )
 
 
