@@ -66,7 +66,8 @@ class Draft:
             lines.append(f"source: {yaml_value(self.source)}  # from {evidence}: check it")
         else:
             lines.append("source: TODO  # who published it?")
-        lines.extend(self._provenance_lines())
+        lines.extend(_provenance_lines(self.provenance))
+        lines.append(f"notes: {yaml_value(self.notes())}")
         if self.author:
             lines.append(f"author: {yaml_value(self.author)}")
         lines.append(f"language: {self.language}")
@@ -95,19 +96,6 @@ class Draft:
             why = "no date in the text"
         return f"date: {today.isoformat()}  # TODO: {why}; today's stands in"
 
-    def _provenance_lines(self) -> list[str]:
-        found = self.provenance
-        lines = []
-        if found.url and found.on_publishers_site:
-            lines.append(f"source_url: {yaml_value(found.url)}")
-        elif found.url:
-            lines.append(f"via: {yaml_value(found.via or found.url)}  # check it")
-            lines.append(f"via_url: {yaml_value(found.url)}")
-        if found.retrieved:
-            lines.append(f"retrieved: {found.retrieved.isoformat()}")
-        lines.append(f"notes: {yaml_value(self.notes())}")
-        return lines
-
     def notes(self) -> str:
         """How the record was made: where the date and the publisher were read, what was cut."""
         date = (
@@ -123,6 +111,19 @@ class Draft:
         )
         cut = f"{len(self.removed)} more lines dropped" if self.removed else "nothing else dropped"
         return f"Imported with newsgen add from {self.method}: {date}; {source}; {cut}."
+
+
+def _provenance_lines(found: Provenance) -> list[str]:
+    """The front matter that says where the text came from and when it was taken."""
+    lines = []
+    if found.url and found.on_publishers_site:
+        lines.append(f"source_url: {yaml_value(found.url)}")
+    elif found.url:
+        lines.append(f"via: {yaml_value(found.via or found.url)}  # check it")
+        lines.append(f"via_url: {yaml_value(found.url)}")
+    if found.retrieved:
+        lines.append(f"retrieved: {found.retrieved.isoformat()}")
+    return lines
 
 
 def yaml_value(value: str) -> str:
