@@ -17,6 +17,8 @@ from newsgen.importer import import_page, import_text
 from newsgen.importer.furniture import is_furniture
 from newsgen.load import parse_article
 
+from .conftest import article_text
+
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 TODAY = dt.date(2026, 1, 2)
 ARTICLE = (
@@ -170,3 +172,17 @@ def test_new_and_add_share_the_articles_folder_option(
     assert main(["--root", str(config.root), "add", str(page), "--articles", str(folder)]) == 0
     assert len(list(folder.glob("*.md"))) == 2
     assert list(config.path("source").glob("*.md")) == []
+
+
+@pytest.mark.parametrize(("day", "numbered"), [("2024-03-12", True), ("2024-03-13", False)])
+def test_a_headline_another_file_already_has_is_numbered_only_where_pages_clash(
+    day: str, numbered: bool, site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    title = "Казахстан и Россия договорились о транзите зерна в Иран"
+    config = site({"earlier.md": article_text(title, date=day, language="ru")})
+    page = PAGES / "tass-kazakhstan-zerno.txt"  # the same headline, published 2024-03-12
+    assert main(["--root", str(config.root), "add", str(page)]) == 0
+    (draft,) = set(config.path("source").glob("*.md")) - {config.path("source") / "earlier.md"}
+    assert ("\nslug: " in draft.read_text()) == numbered
+    assert ("another article has this title's slug" in capsys.readouterr().out) == numbered
+    assert main(["--root", str(config.root), "build"]) == 0

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsgen.config import Config
-from newsgen.errors import BuildFailed, BuildWarning, ContentError, NewsgenError
+from newsgen.errors import BuildFailed, BuildWarning, ContentError, shown_path
 from newsgen.urls import make_slug
 
 # Slugs longer than this make unwieldy file names; the loader's own limit is higher.
 _NAME_SLUG_LENGTH = 60
+# How many articles may share one headline (and day) before `add` gives up numbering them.
+_MAX_NUMBER = 1000
 
 
 @dataclass(frozen=True)
@@ -73,23 +75,38 @@ def save_article(
     """Write a new article into the articles folder, after checking that it loads.
 
     `render(slug)` gives the file's text, with a `slug:` field when one is passed.
-    With `unique`, a file name or slug already taken gets a number ('…-2'); without
-    it, a taken file name is refused. Nothing is written when the article has errors.
+    With `unique`, a file name or page address already taken gets a number ('…-2');
+    without it, either is refused. Nothing is written when the article has errors.
     """
     from newsgen.load import parse_article
 
     folder = config.path("source")
-    path = folder / name
-    slug = None
-    if unique:
-        path, slug = _unused(folder, name, make_slug(title, language), _taken_slugs(config))
-    elif path.exists():
-        raise ContentError("already exists; nothing was written.", path)
-    text = render(slug)
-    article, errors, warnings = parse_article(path, text, config)
-    if errors or article is None:
-        raise BuildFailed(errors or [ContentError("the draft does not load", path)], warnings)
-    folder.mkdir(parents=True, exist_ok=True)
+    taken = _taken_pages(config)
+    stem, slug = name.removesuffix(".md"), make_slug(title, language)
+    for number in range(1, _MAX_NUMBER):
+        suffix = "" if number == 1 else f"-{number}"
+        path = folder / f"{stem}{suffix}.md"
+        if path.exists() and not unique:
+            raise ContentError("already exists; nothing was written.", path)
+        if path.exists():
+            continue
+        given = f"{slug}{suffix}" if suffix else None
+        text = render(given)
+        article, errors, warnings = parse_article(path, text, config)
+        if errors or article is None:
+            raise BuildFailed(errors or [ContentError("the draft does not load", path)], warnings)
+        owner = taken.get(article.url.casefold())
+        if owner is not None and not unique:
+            message = f"{shown_path(owner, config.root)} already makes the page {article.url}"
+            raise ContentError(message + "; nothing was written.", path, hint="give it a 'slug:'")
+        if owner is None:
+            _write(path, text)
+            return Saved(path, tuple(warnings), given)
+    raise ContentError("too many articles of this name; nothing was written.", folder / name)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8") as stream:  # "x": fails rather than overwrite
             stream.write(text)
@@ -97,36 +114,11 @@ def save_article(
         raise ContentError("already exists; nothing was written.", path) from None
     except OSError as exc:
         raise ContentError(f"cannot write it: {exc.strerror}", path) from None
-    return Saved(path, tuple(warnings), slug)
 
 
-def _unused(folder: Path, name: str, slug: str, taken: set[str]) -> tuple[Path, str | None]:
-    """A file name and a slug no other article has: the given ones, or numbered ones."""
-    stem = name.removesuffix(".md")
-    for number in range(1, 1000):
-        suffix = "" if number == 1 else f"-{number}"
-        candidate = folder / f"{stem}{suffix}.md"
-        new_slug = f"{slug}{suffix}" if slug else None
-        if not candidate.exists() and (new_slug or "").casefold() not in taken:
-            return candidate, (new_slug if suffix else None)
-    raise ContentError("too many articles of this name; nothing was written", folder / name)
+def _taken_pages(config: Config) -> dict[str, Path]:
+    """The pages the articles already in the folder make, folded as case-blind systems do."""
+    from newsgen.load import load_articles
 
-
-def _taken_slugs(config: Config) -> set[str]:
-    """The slugs of the articles already in the folder (folded for case-blind file systems)."""
-    from newsgen.frontmatter import parse_front_matter, read_text, split_front_matter
-    from newsgen.load import find_article_files
-
-    taken: set[str] = set()
-    files, _ = find_article_files(config)
-    for path in files:
-        try:
-            front, _, _ = split_front_matter(read_text(path), path)
-            data, _ = parse_front_matter(front, path)
-        except (NewsgenError, OSError, UnicodeDecodeError):
-            continue  # the build reports a broken file; it has no slug to clash with
-        if not isinstance(data, dict):
-            continue
-        title, language = str(data.get("title", "")), str(data.get("language") or config.language)
-        taken.add(str(data.get("slug") or make_slug(title, language)).casefold())
-    return taken
+    articles, _, _ = load_articles(config)  # a broken file makes no page to clash with
+    return {article.url.casefold(): article.path for article in articles}
