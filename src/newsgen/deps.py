@@ -70,6 +70,9 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256()
     for name in sorted(reached):
         digest.update(name.encode() + b"\x00" + sources[name] + b"\x00")
+    # Tables the code reads (country forms, say) shape output as much as the code does.
+    for path in sorted((package / "data").glob("*")):
+        digest.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x00")
     return digest.hexdigest()
 
 
