@@ -1,13 +1,14 @@
 """The command line: a thin layer over the library, and the only module that prints.
 
 Exit codes: 0 success; 1 an article, setting or template is wrong; 2 the
-command line is wrong; 3 the output folder cannot be used safely;
-130 interrupted.
+command line is wrong; 3 the output folder cannot be used safely; 4 the Dask
+cluster cannot be reached or used; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from newsgen.errors import (
 
 if TYPE_CHECKING:
     from newsgen.importer import Saved
+    from newsgen.pipeline import Renderer
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +58,12 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--force", action="store_true", help="build into a folder that holds other files"
+    )
+    build.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="render on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786); "
+        "needs newsgen[dask]",
     )
 
     check = commands.add_parser(
@@ -180,7 +188,13 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from newsgen.pipeline import build
 
-    report = build(config, full=getattr(args, "full", False), force=getattr(args, "force", False))
+    with _renderer(getattr(args, "dask", None)) as renderer:
+        report = build(
+            config,
+            full=getattr(args, "full", False),
+            force=getattr(args, "force", False),
+            renderer=renderer,
+        )
     _print_warnings(report.warnings, config.root, err)
     print(
         f"Built {report.pages} pages from {report.articles} articles in {report.seconds:.2f} s: "
@@ -189,6 +203,21 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
         file=out,
     )
     return EXIT_OK
+
+
+def _renderer(address: str | None) -> contextlib.AbstractContextManager[Renderer | None]:
+    """Where pages render: this machine, or the Dask cluster at address."""
+    if address is None:
+        return contextlib.nullcontext()
+    try:
+        from newsgen.cluster import connect  # Dask is imported only when asked for
+    except ImportError as exc:
+        if exc.name is None or exc.name.split(".")[0] not in {"dask", "distributed"}:
+            raise
+        raise UsageError(
+            "--dask needs Dask's distributed scheduler: pip install 'newsgen[dask]'"
+        ) from None
+    return connect(address)
 
 
 def _check(config: Config, out: TextIO, err: TextIO) -> int:

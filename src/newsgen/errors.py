@@ -5,6 +5,7 @@
     ├── ContentError              exit 1   an article is wrong
     ├── TemplateError             exit 1   a template is wrong
     ├── OutputError               exit 3   the output folder cannot be used safely
+    ├── ClusterError              exit 4   the Dask cluster cannot be reached or used
     └── UsageError                exit 2   the command line is wrong
     BuildFailed                   exit of its worst error; carries every error found
 
@@ -23,6 +24,7 @@ EXIT_OK = 0
 EXIT_CONTENT = 1
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
+EXIT_CLUSTER = 4
 
 
 class NewsgenError(Exception):
@@ -82,6 +84,12 @@ class OutputError(NewsgenError):
     """The output folder cannot be written safely."""
 
     exit_code = EXIT_OUTPUT
+
+
+class ClusterError(NewsgenError):
+    """The Dask cluster cannot be reached, has no workers, or runs another newsgen."""
+
+    exit_code = EXIT_CLUSTER
 
 
 class UsageError(NewsgenError):

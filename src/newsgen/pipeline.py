@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from newsgen.cache import (
     BuildInfo,
@@ -38,10 +38,7 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
     from newsgen.enrich import Archive
-
-# Fewer pages than this render in this process: a pool costs more than it saves.
-_POOL_THRESHOLD = 200
-_CHUNK = 50
+    from newsgen.render import ShippedTemplates
 
 
 @dataclass
@@ -58,9 +55,17 @@ class BuildReport:
 
 
 def build(
-    config: Config, *, full: bool = False, force: bool = False, workers: int | None = None
+    config: Config,
+    *,
+    full: bool = False,
+    force: bool = False,
+    workers: int | None = None,
+    renderer: Renderer | None = None,
 ) -> BuildReport:
-    """Build the site into the output folder, or raise BuildFailed and leave it untouched."""
+    """Build the site into the output folder, or raise BuildFailed and leave it untouched.
+
+    renderer: where pages render (default: this machine, on `workers` processes).
+    """
     started = time.perf_counter()
     output = config.path("output")
     check_output_folder(config, force)
@@ -94,7 +99,7 @@ def build(
     try:
         rendered = 0
         for page, fingerprint, data in render_changed(
-            pages, config, staging.previous, full=full, workers=workers
+            pages, config, staging.previous, full=full, renderer=renderer or LocalPool(workers)
         ):
             if data is None:
                 staging.keep(page.url)
@@ -146,15 +151,16 @@ def render_changed(
     previous: Callable[[str], Entry | None],
     *,
     full: bool,
-    workers: int | None = None,
+    renderer: Renderer,
     use_cache: bool = True,
 ) -> Iterator[tuple[Page, str, bytes | None]]:
     """Each page with its fingerprint and bytes; bytes are None where the last build's stand."""
-    from newsgen.render import make_environment
+    from newsgen.render import make_environment, ship_templates
 
     env = make_environment(config)
-    sources = {name: _source(env, name) for name in env.list_templates()}
-    hashes = template_hashes(env, sources)
+    # Read once: the fingerprints and every worker see the same sources.
+    templates = ship_templates(env)
+    hashes = template_hashes(env, {name: s for name, (s, _) in templates.sources.items()})
     site = build_fingerprint(config)
     todo: list[tuple[int, str]] = []
     for index, page in enumerate(pages):
@@ -167,7 +173,8 @@ def render_changed(
 
     errors: dict[tuple[str, int | None, str], NewsgenError] = {}
     cache_mode = "off" if not use_cache else "refill" if full else "use"
-    for index, fingerprint, result in _render_many(pages, todo, config, env, workers, cache_mode):
+    work = RenderWork(pages, config, templates, cache_mode)
+    for index, fingerprint, result in renderer.render(work, todo):
         if isinstance(result, NewsgenError):
             # A broken template fails every page that uses it: say so once.
             errors.setdefault(
@@ -187,7 +194,7 @@ def render_all(config: Config) -> dict[str, bytes]:
     files = {
         page.url: data or b""
         for page, _, data in render_changed(
-            pages, config, lambda _: None, full=True, workers=1, use_cache=False
+            pages, config, lambda _: None, full=True, renderer=LocalPool(1), use_cache=False
         )
     }
     for url, path in static_files(config):
@@ -195,64 +202,95 @@ def render_all(config: Config) -> dict[str, bytes]:
     return files
 
 
-# --- rendering, in this process or a pool of forked ones ---------------------------------
+# --- where pages render: this process, a pool of forked ones, or a cluster ---------------
 
 _Result = tuple[int, str, "bytes | NewsgenError"]
+"""A rendered page: its index in the page list, its fingerprint, and its bytes or error."""
 
 
-def _render_many(
-    pages: Sequence[Page],
-    todo: list[tuple[int, str]],
-    config: Config,
-    env: jinja2.Environment,
-    workers: int | None,
-    cache_mode: str,
-) -> Iterator[_Result]:
-    count = workers or os.cpu_count() or 1
-    if (
-        count < 2
-        or len(todo) < _POOL_THRESHOLD
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
-        yield from _render_chunk_with(pages, todo, env, _body_renderer(config, cache_mode))
-        return
-    # Forked workers inherit the page list, so only indices cross the process boundary.
-    global _FORKED
-    _FORKED = (pages, config, cache_mode)
-    try:
-        chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
-        with multiprocessing.get_context("fork").Pool(count, initializer=_start_worker) as pool:
-            for results in pool.imap(_render_chunk, chunks):
-                yield from results
-    finally:
-        _FORKED = None
+@dataclass(frozen=True)
+class RenderWork:
+    """What rendering any page needs, sent to each worker once: pages go out as indices."""
+
+    pages: Sequence[Page]
+    config: Config
+    templates: ShippedTemplates
+    cache_mode: str
+    """"use" reads and fills the cache of rendered bodies, "refill" only fills it, "off"
+    leaves it alone."""
+
+    def environment(self) -> jinja2.Environment:
+        """The Jinja environment, from the templates read where the build runs."""
+        from newsgen.render import make_environment
+
+        return make_environment(self.config, self.templates)
 
 
-_FORKED: tuple[Sequence[Page], Config, str] | None = None
+class Renderer(Protocol):
+    """Where pages render: here (LocalPool) or on a Dask cluster (cluster.DaskCluster)."""
+
+    def render(self, work: RenderWork, todo: Sequence[tuple[int, str]]) -> Iterator[_Result]:
+        """Render the pages of todo (index, fingerprint): results in todo's order."""
+        ...
+
+
+@dataclass(frozen=True)
+class LocalPool:
+    """This machine: few pages in this process, many on a pool of forked processes."""
+
+    workers: int | None = None
+    """Processes (default: one per core)."""
+    threshold: int = 200
+    """Fewer pages than this render in this process: a pool costs more than it saves."""
+    chunk: int = 50
+    """Pages a worker renders per task."""
+
+    def render(self, work: RenderWork, todo: Sequence[tuple[int, str]]) -> Iterator[_Result]:
+        """Render the pages of todo: results in todo's order."""
+        count = self.workers or os.cpu_count() or 1
+        if (
+            count < 2
+            or len(todo) < self.threshold
+            or "fork" not in multiprocessing.get_all_start_methods()
+        ):
+            body = _body_renderer(work.config, work.cache_mode)
+            yield from render_chunk(work.pages, todo, work.environment(), body)
+            return
+        # Forked workers inherit the work, so only indices cross the process boundary.
+        global _FORKED
+        _FORKED = work
+        try:
+            chunks = [todo[i : i + self.chunk] for i in range(0, len(todo), self.chunk)]
+            with multiprocessing.get_context("fork").Pool(count, initializer=_start_worker) as pool:
+                for results in pool.imap(_render_chunk, chunks):
+                    yield from results
+        finally:
+            _FORKED = None
+
+
+_FORKED: RenderWork | None = None
 _WORKER: tuple[jinja2.Environment, Callable[[Article], Markup]] | None = None
 
 
 def _start_worker() -> None:
-    from newsgen.render import make_environment
-
     global _WORKER
     assert _FORKED is not None
-    _, config, cache_mode = _FORKED
-    _WORKER = (make_environment(config), _body_renderer(config, cache_mode))
+    _WORKER = (_FORKED.environment(), _body_renderer(_FORKED.config, _FORKED.cache_mode))
 
 
-def _render_chunk(chunk: list[tuple[int, str]]) -> list[_Result]:
+def _render_chunk(chunk: Sequence[tuple[int, str]]) -> list[_Result]:
     assert _FORKED is not None and _WORKER is not None
     env, body = _WORKER
-    return list(_render_chunk_with(_FORKED[0], chunk, env, body))
+    return list(render_chunk(_FORKED.pages, chunk, env, body))
 
 
-def _render_chunk_with(
+def render_chunk(
     pages: Sequence[Page],
-    chunk: list[tuple[int, str]],
+    chunk: Sequence[tuple[int, str]],
     env: jinja2.Environment,
     body: Callable[[Article], Markup],
 ) -> Iterator[_Result]:
+    """Render each page of a chunk; a user's mistake comes back as the page's error."""
     from newsgen.render import render_page
 
     for index, fingerprint in chunk:
@@ -263,10 +301,7 @@ def _render_chunk_with(
 
 
 def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Markup]:
-    """Markdown → safe HTML for an article, through the cache of rendered bodies.
-
-    cache_mode: "use" reads and fills the cache, "refill" only fills it, "off" leaves it alone.
-    """
+    """Markdown → safe HTML for an article, read from its file, through the body cache."""
     from markupsafe import Markup
 
     from newsgen.load import read_body
@@ -285,9 +320,3 @@ def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Marku
         return html
 
     return body
-
-
-def _source(env: jinja2.Environment, name: str) -> str:
-    assert env.loader is not None
-    source: str = env.loader.get_source(env, name)[0]
-    return source

@@ -70,11 +70,16 @@ def _markdown() -> Any:
     return markdown.Markdown(extensions=_MARKDOWN_EXTENSIONS, output_format="html")
 
 
-def make_environment(config: Config) -> jinja2.Environment:
-    """The Jinja environment: autoescape everywhere, and a misspelt name fails the build."""
+def make_environment(
+    config: Config, loader: jinja2.BaseLoader | None = None
+) -> jinja2.Environment:
+    """The Jinja environment: autoescape everywhere, and a misspelt name fails the build.
+
+    loader: where templates come from; by default the project's templates/ first, then
+    the theme's (an own NAME.html replaces only that).
+    """
     env = jinja2.Environment(
-        # The project's templates/ first, then the theme's: an own NAME.html replaces only that.
-        loader=jinja2.FileSystemLoader(search_path(config, "templates")),
+        loader=loader or jinja2.FileSystemLoader(search_path(config, "templates")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -154,6 +159,45 @@ def _template_frame(env: jinja2.Environment, exc: BaseException) -> tuple[Path |
         if path.is_absolute() and any(path.resolve().is_relative_to(f) for f in folders):
             return path, frame.lineno
     return None, None
+
+
+class ShippedTemplates(jinja2.FileSystemLoader):
+    """Templates read once where the build runs, served from memory where pages render.
+
+    A worker on another machine cannot read the project's folders. It gets each template's
+    source with the name of the file it came from, and the folders searched, so an error
+    in a template names the same file and line wherever the page rendered.
+    """
+
+    def __init__(self, searchpath: list[str], sources: dict[str, tuple[str, str]]) -> None:
+        super().__init__(searchpath)
+        self.sources = sources
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        """A template's source and the file it was read from."""
+        try:
+            source, filename = self.sources[template]
+        except KeyError:
+            raise jinja2.TemplateNotFound(template) from None
+        return source, filename, lambda: True
+
+    def list_templates(self) -> list[str]:
+        """Every template's name."""
+        return sorted(self.sources)
+
+
+def ship_templates(env: jinja2.Environment) -> ShippedTemplates:
+    """Every template the environment can load, read now, to be sent where pages render."""
+    loader = env.loader
+    assert loader is not None
+    searchpath = list(loader.searchpath) if isinstance(loader, jinja2.FileSystemLoader) else []
+    sources = {}
+    for name in loader.list_templates():
+        source, filename, _ = loader.get_source(env, name)
+        sources[name] = (source, filename or name)
+    return ShippedTemplates([str(folder) for folder in searchpath], sources)
 
 
 # --- template helpers ------------------------------------------------------------------
