@@ -50,7 +50,7 @@ def client() -> Iterator[distributed.Client]:
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: several clusters may run here
         ) as local,
         distributed.Client(local) as connected,  # type: ignore[no-untyped-call]
     ):

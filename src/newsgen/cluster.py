@@ -62,27 +62,22 @@ class DaskCluster:
         )
         name = f"newsgen-{uuid.uuid4().hex}"
         try:
-            self.client.register_plugin(_Archive(work), name=name)
+            with _cluster_errors():
+                self.client.register_plugin(_Archive(work), name=name)
+                threads = sum(self.client.nthreads().values())  # type: ignore[no-untyped-call]
             # A few chunks per worker thread in flight keep the workers busy while bodies
             # are read here, without holding every body in memory at once.
-            window = 2 * max(1, sum(self.client.nthreads().values()))  # type: ignore[no-untyped-call]
+            window = 2 * max(1, threads)
             pending: collections.deque[distributed.Future[Any]] = collections.deque()
             for start in range(0, len(todo), self.chunk):
-                chunk = _Chunk(
-                    todo[start : start + self.chunk],
-                    _bodies(work, todo[start : start + self.chunk], cache),
-                )
-                pending.append(self.client.submit(_render_remote, name, chunk, pure=False))
+                part = todo[start : start + self.chunk]
+                chunk = _Chunk(part, _bodies(work, part, cache))
+                with _cluster_errors():
+                    pending.append(self.client.submit(_render_remote, name, chunk, pure=False))
                 if len(pending) >= window:
                     yield from _collect(pending.popleft(), cache)
             while pending:
                 yield from _collect(pending.popleft(), cache)
-        except OSError as exc:  # a lost connection, a timeout
-            raise ClusterError(f"the Dask cluster stopped answering: {_reason(exc)}") from None
-        except distributed.CancelledError as exc:
-            raise ClusterError(f"the Dask cluster cancelled the work: {_reason(exc)}") from None
-        except distributed.KilledWorker as exc:
-            raise ClusterError(f"Dask workers died while rendering: {_reason(exc)}") from None
         finally:
             with contextlib.suppress(Exception):  # a cluster that is gone has nothing to drop
                 self.client.unregister_worker_plugin(name)  # type: ignore[no-untyped-call]
@@ -217,10 +212,24 @@ def _bodies(
 
 def _collect(future: distributed.Future[Any], cache: HtmlCache) -> list[_Result]:
     """A chunk's results, once the bodies its workers rendered are in the cache here."""
-    results, fresh = future.result()
+    with _cluster_errors():
+        results, fresh = future.result()
     for body_digest, html in fresh.items():
         cache.put(body_digest, html)
     return list(results)
+
+
+@contextlib.contextmanager
+def _cluster_errors() -> Iterator[None]:
+    """Turn the ways a cluster fails into one-line errors."""
+    try:
+        yield
+    except OSError as exc:  # a lost connection, a timeout
+        raise ClusterError(f"the Dask cluster stopped answering: {_reason(exc)}") from None
+    except distributed.CancelledError as exc:
+        raise ClusterError(f"the Dask cluster cancelled the work: {_reason(exc)}") from None
+    except distributed.KilledWorker as exc:
+        raise ClusterError(f"Dask workers died while rendering: {_reason(exc)}") from None
 
 
 def _reason(exc: BaseException) -> str:
