@@ -7,7 +7,9 @@ Starts a LocalCluster of --workers worker processes (one thread each) on 127.0.0
 then, for each size and round, builds the corpus cold (no _site/, no .newsgen-cache/)
 once locally and once with `--dask`, alternating so that both see the same load. Each
 build is its own process, timed wall-clock; peak RSS is the build process's own (the
-workers' memory is not in it). The cluster's start-up is not in any figure.
+workers' memory is not in it). The cluster's start-up is not in any figure. "load" is
+the 1-minute load average after the round: on a shared machine, compare rows with
+similar load only.
 """
 
 from __future__ import annotations
@@ -60,8 +62,8 @@ def main() -> None:
             f"Dask: LocalCluster of {args.workers} processes × 1 thread at {address}"
         )
         print()
-        print("| articles | round | local (s) | --dask (s) | dask / local | pages |")
-        print("|---:|---:|---:|---:|---:|---:|")
+        print("| articles | round | local (s) | --dask (s) | dask / local | pages | load |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
         for count in args.sizes:
             root = args.workdir / f"corpus-{count}"
             articles = root / "articles"
@@ -75,7 +77,8 @@ def main() -> None:
                 assert local.pages == spread.pages
                 print(
                     f"| {count:,} | {number} | {local.seconds:.2f} | {spread.seconds:.2f} | "
-                    f"{spread.seconds / local.seconds:.2f}× | {local.pages:,} |",
+                    f"{spread.seconds / local.seconds:.2f}× | {local.pages:,} | "
+                    f"{os.getloadavg()[0]:.1f} |",
                     flush=True,
                 )
 
