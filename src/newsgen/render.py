@@ -70,16 +70,16 @@ def _markdown() -> Any:
     return markdown.Markdown(extensions=_MARKDOWN_EXTENSIONS, output_format="html")
 
 
-def make_environment(
-    config: Config, loader: jinja2.BaseLoader | None = None
-) -> jinja2.Environment:
+def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
     """The Jinja environment: autoescape everywhere, and a misspelt name fails the build.
 
     loader: where templates come from; by default the project's templates/ first, then
     the theme's (an own NAME.html replaces only that).
     """
     env = jinja2.Environment(
-        loader=loader or jinja2.FileSystemLoader(search_path(config, "templates")),
+        loader=loader
+        if loader is not None
+        else jinja2.FileSystemLoader(search_path(config, "templates")),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
