@@ -153,6 +153,22 @@ def test_a_worker_with_another_newsgen_is_refused(
     assert not config.path("output").exists()
 
 
+def test_a_cluster_without_workers_is_one_line(project: Path) -> None:
+    config = _config(project, "idle")
+    with (
+        distributed.LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=0, processes=True, host="127.0.0.1", dashboard_address=":0"
+        ) as idle,
+        distributed.Client(idle) as connected,  # type: ignore[no-untyped-call]
+        pytest.raises(ClusterError) as refused,
+    ):
+        build(config, renderer=cluster.DaskCluster(connected, patience=0.5))
+    assert refused.value.describe() == (
+        "the Dask cluster has had no workers for 0.5 s (start some with `dask worker ADDRESS`)"
+    )
+    assert not config.path("output").exists()
+
+
 def test_a_scheduler_that_cannot_be_reached_is_one_line(
     project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

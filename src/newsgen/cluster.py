@@ -47,15 +47,18 @@ class _Chunk:
 class DaskCluster:
     """A Dask cluster as a renderer (see pipeline.Renderer)."""
 
-    def __init__(self, client: distributed.Client, chunk: int = 100) -> None:
+    def __init__(self, client: distributed.Client, chunk: int = 100, patience: float = 30) -> None:
         self.client = client
         self.chunk = chunk
+        """Pages per task."""
+        self.patience = patience
+        """Seconds to wait for a first worker to join."""
 
     def render(self, work: RenderWork, todo: Sequence[tuple[int, str]]) -> Iterator[_Result]:
         """Render the pages of todo on the cluster: results in todo's order."""
         if not todo:
             return
-        check_workers(self.client)
+        check_workers(self.client, self.patience)
         cache = HtmlCache(
             work.config.path("cache") if work.cache_mode != "off" else None,
             deps.build_fingerprint(work.config),
@@ -108,17 +111,19 @@ def identity() -> str:
     )
 
 
-def check_workers(client: distributed.Client) -> None:
+def check_workers(client: distributed.Client, patience: float) -> None:
     """Refuse a cluster with no workers, or with one that runs another newsgen."""
     try:
-        client.wait_for_workers(1, timeout=30)
+        client.wait_for_workers(1, timeout=patience)
     except TimeoutError:
         raise ClusterError(
-            "the Dask cluster has no workers (start some with `dask worker`)"
+            f"the Dask cluster has had no workers for {patience:g} s "
+            "(start some with `dask worker ADDRESS`)"
         ) from None
     try:
-        theirs: dict[str, str] = client.run(identity)
-    except (ImportError, AttributeError) as exc:
+        with _cluster_errors():
+            theirs: dict[str, str] = client.run(identity)
+    except (ImportError, AttributeError) as exc:  # no newsgen there, or one without this
         raise ClusterError(
             f"a worker cannot run newsgen ({_reason(exc)}): install this newsgen "
             f"({newsgen.__version__}) on every worker"
