@@ -4,12 +4,12 @@
     .venv/bin/python benchmarks/on_dask.py --sizes 1000 --rounds 3
 
 Starts a LocalCluster of --workers worker processes (one thread each) on 127.0.0.1,
-then, for each size and round, builds the corpus cold (no _site/, no .newsgen-cache/)
-once locally and once with `--dask`, alternating so that both see the same load. Each
-build is its own process, timed wall-clock; peak RSS is the build process's own (the
-workers' memory is not in it). The cluster's start-up is not in any figure. "load" is
-the 1-minute load average after the round: on a shared machine, compare rows with
-similar load only.
+then, for each size and round, builds the corpus cold (no output folder, no
+.newsgen-cache/) once locally into _site/ and once with `--dask` into _site-dask/,
+alternating so that both see the same load, and checks that the two sites are the same
+bytes. Each build is its own process, timed wall-clock; the cluster's start-up is in no
+figure. "load" is the 1-minute load average after the round: on a shared machine,
+compare rows with similar load only.
 """
 
 from __future__ import annotations
@@ -26,11 +26,19 @@ from corpus import make_corpus
 from run import Run, run_build
 
 
-def cold(root: Path, *extra: str) -> Run:
+def cold(root: Path, output: str, *extra: str) -> Run:
     """One build with no output folder and no cache."""
-    shutil.rmtree(root / "_site", ignore_errors=True)
+    shutil.rmtree(root / output, ignore_errors=True)
     shutil.rmtree(root / ".newsgen-cache", ignore_errors=True)
-    return run_build(root, *extra)
+    return run_build(root, "--output", output, *extra)
+
+
+def same_files(one: Path, two: Path) -> bool:
+    """Whether two folders hold the same files with the same bytes."""
+    names = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    if names != sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file()):
+        return False
+    return all((one / name).read_bytes() == (two / name).read_bytes() for name in names)
 
 
 def main() -> None:
@@ -62,8 +70,10 @@ def main() -> None:
             f"Dask: LocalCluster of {args.workers} processes × 1 thread at {address}"
         )
         print()
-        print("| articles | round | local (s) | --dask (s) | dask / local | pages | load |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print(
+            "| articles | round | local (s) | --dask (s) | dask / local | pages | identical | load |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---|---:|")
         for count in args.sizes:
             root = args.workdir / f"corpus-{count}"
             articles = root / "articles"
@@ -72,13 +82,13 @@ def main() -> None:
             for leftover in articles.glob("added-*"):
                 leftover.unlink()
             for number in range(1, args.rounds + 1):
-                local = cold(root)
-                spread = cold(root, "--dask", address)
-                assert local.pages == spread.pages
+                local = cold(root, "_site")
+                spread = cold(root, "_site-dask", "--dask", address)
+                same = same_files(root / "_site", root / "_site-dask")
                 print(
                     f"| {count:,} | {number} | {local.seconds:.2f} | {spread.seconds:.2f} | "
                     f"{spread.seconds / local.seconds:.2f}× | {local.pages:,} | "
-                    f"{os.getloadavg()[0]:.1f} |",
+                    f"{'yes' if same else 'NO'} | {os.getloadavg()[0]:.1f} |",
                     flush=True,
                 )
 
