@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import newsgen
 from newsgen.cli import main
 from newsgen.config import Config, load_config
 from newsgen.errors import BuildFailed, ClusterError
@@ -167,6 +170,45 @@ def test_a_cluster_without_workers_is_one_line(project: Path) -> None:
         "the Dask cluster has had no workers for 0.5 s (start some with `dask worker ADDRESS`)"
     )
     assert not config.path("output").exists()
+
+
+def test_a_scheduler_without_this_newsgen_is_refused(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A `dask scheduler` process that finds another newsgen first on its path.
+    other = tmp_path / "other" / "newsgen"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text('__version__ = "0.0.1"\n', encoding="utf-8")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    scheduler = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"),
+            *("--port", str(port), "--dashboard-address", ":0"),
+        ],
+        env={**os.environ, "PYTHONPATH": str(other.parent)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as knock:
+                if knock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        address = f"tcp://127.0.0.1:{port}"
+        code = main(["--root", str(project), "build", "--output", "z", "--dask", address])
+    finally:
+        scheduler.terminate()
+        scheduler.wait(timeout=30)
+    assert code == 4
+    assert capsys.readouterr().err == (
+        "the scheduler cannot run newsgen (No module named 'newsgen.cluster'): install this "
+        f"newsgen ({newsgen.__version__}) on the scheduler's machine and every worker's\n"
+    )
+    assert not (project / "z").exists()
 
 
 def test_a_scheduler_that_cannot_be_reached_is_one_line(

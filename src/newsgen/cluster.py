@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,7 @@ class DaskCluster:
         """Render the pages of todo on the cluster: results in todo's order."""
         if not todo:
             return
-        check_workers(self.client, self.patience)
+        check_cluster(self.client, self.patience)
         cache = HtmlCache(
             work.config.path("cache") if work.cache_mode != "off" else None,
             deps.build_fingerprint(work.config),
@@ -111,8 +111,17 @@ def identity() -> str:
     )
 
 
-def check_workers(client: distributed.Client, patience: float) -> None:
-    """Refuse a cluster with no workers, or with one that runs another newsgen."""
+def check_cluster(client: distributed.Client, patience: float) -> None:
+    """Refuse a cluster with no workers, or whose scheduler or a worker runs another newsgen.
+
+    The scheduler reads the tasks too, so it needs the same newsgen as the workers.
+    """
+    found = {
+        "the scheduler": _ask(
+            "the scheduler",
+            lambda: client.run_on_scheduler(identity),  # type: ignore[no-untyped-call]
+        )
+    }
     try:
         client.wait_for_workers(1, timeout=patience)
     except TimeoutError:
@@ -120,21 +129,27 @@ def check_workers(client: distributed.Client, patience: float) -> None:
             f"the Dask cluster has had no workers for {patience:g} s "
             "(start some with `dask worker ADDRESS`)"
         ) from None
+    workers: dict[str, str] = _ask("a worker", lambda: client.run(identity))
+    found.update((f"worker {worker}", seen) for worker, seen in sorted(workers.items()))
+    ours = identity()
+    for where, seen in found.items():
+        if seen != ours:
+            raise ClusterError(
+                f"{where} runs {seen}; this build runs {ours}: install the same newsgen "
+                "and libraries on the scheduler's machine and every worker's"
+            )
+
+
+def _ask(where: str, call: Callable[[], Any]) -> Any:
+    """Run a call on the cluster; a newsgen missing or too old there is a ClusterError."""
     try:
         with _cluster_errors():
-            theirs: dict[str, str] = client.run(identity)
+            return call()
     except (ImportError, AttributeError) as exc:  # no newsgen there, or one without this
         raise ClusterError(
-            f"a worker cannot run newsgen ({_reason(exc)}): install this newsgen "
-            f"({newsgen.__version__}) on every worker"
+            f"{where} cannot run newsgen ({_reason(exc)}): install this newsgen "
+            f"({newsgen.__version__}) on the scheduler's machine and every worker's"
         ) from None
-    ours = identity()
-    for worker, found in sorted(theirs.items()):
-        if found != ours:
-            raise ClusterError(
-                f"worker {worker} runs {found}; this build runs {ours}: "
-                "install the same newsgen and libraries on every worker"
-            )
 
 
 # --- on the workers --------------------------------------------------------------------
