@@ -29,7 +29,7 @@ from newsgen import deps
 from newsgen.cache import HtmlCache
 from newsgen.errors import ClusterError, ContentError, NewsgenError
 from newsgen.model import Article
-from newsgen.pipeline import RenderWork, _Result, render_chunk
+from newsgen.pipeline import Rendered, RenderWork, render_chunk
 
 # A body as a chunk carries it: ("html", cached HTML), ("markdown", text to render), or
 # ("error", why it could not be read here).
@@ -54,7 +54,7 @@ class DaskCluster:
         self.patience = patience
         """Seconds to wait for a first worker to join."""
 
-    def render(self, work: RenderWork, todo: Sequence[tuple[int, str]]) -> Iterator[_Result]:
+    def render(self, work: RenderWork, todo: Sequence[tuple[int, str]]) -> Iterator[Rendered]:
         """Render the pages of todo on the cluster: results in todo's order."""
         if not todo:
             return
@@ -173,7 +173,7 @@ class _Archive(distributed.WorkerPlugin):
         del self.env
 
 
-def _render_remote(name: str, chunk: _Chunk) -> tuple[list[_Result], dict[str, str]]:
+def _render_remote(name: str, chunk: _Chunk) -> tuple[list[Rendered], dict[str, str]]:
     """A chunk's pages, and the bodies rendered for them that the cache lacked."""
     from markupsafe import Markup
 
@@ -230,7 +230,7 @@ def _bodies(
     return bodies
 
 
-def _collect(future: distributed.Future[Any], cache: HtmlCache) -> list[_Result]:
+def _collect(future: distributed.Future[Any], cache: HtmlCache) -> list[Rendered]:
     """A chunk's results, once the bodies its workers rendered are in the cache here."""
     with _cluster_errors():
         results, fresh = future.result()

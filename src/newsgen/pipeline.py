@@ -204,7 +204,7 @@ def render_all(config: Config) -> dict[str, bytes]:
 
 # --- where pages render: this process, a pool of forked ones, or a cluster ---------------
 
-_Result = tuple[int, str, "bytes | NewsgenError"]
+Rendered = tuple[int, str, "bytes | NewsgenError"]
 """A rendered page: its index in the page list, its fingerprint, and its bytes or error."""
 
 
@@ -229,7 +229,7 @@ class RenderWork:
 class Renderer(Protocol):
     """Where pages render: here (LocalPool) or on a Dask cluster (cluster.DaskCluster)."""
 
-    def render(self, work: RenderWork, todo: Sequence[tuple[int, str]]) -> Iterator[_Result]:
+    def render(self, work: RenderWork, todo: Sequence[tuple[int, str]]) -> Iterator[Rendered]:
         """Render the pages of todo (index, fingerprint): results in todo's order."""
         ...
 
@@ -245,7 +245,7 @@ class LocalPool:
     chunk: int = 50
     """Pages a worker renders per task."""
 
-    def render(self, work: RenderWork, todo: Sequence[tuple[int, str]]) -> Iterator[_Result]:
+    def render(self, work: RenderWork, todo: Sequence[tuple[int, str]]) -> Iterator[Rendered]:
         """Render the pages of todo: results in todo's order."""
         count = self.workers or os.cpu_count() or 1
         if (
@@ -278,7 +278,7 @@ def _start_worker() -> None:
     _WORKER = (_FORKED.environment(), _body_renderer(_FORKED.config, _FORKED.cache_mode))
 
 
-def _render_chunk(chunk: Sequence[tuple[int, str]]) -> list[_Result]:
+def _render_chunk(chunk: Sequence[tuple[int, str]]) -> list[Rendered]:
     assert _FORKED is not None and _WORKER is not None
     env, body = _WORKER
     return list(render_chunk(_FORKED.pages, chunk, env, body))
@@ -289,7 +289,7 @@ def render_chunk(
     chunk: Sequence[tuple[int, str]],
     env: jinja2.Environment,
     body: Callable[[Article], Markup],
-) -> Iterator[_Result]:
+) -> Iterator[Rendered]:
     """Render each page of a chunk; a user's mistake comes back as the page's error."""
     from newsgen.render import render_page
 

@@ -76,10 +76,10 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
     loader: where templates come from; by default the project's templates/ first, then
     the theme's (an own NAME.html replaces only that).
     """
+    if loader is None:
+        loader = jinja2.FileSystemLoader(search_path(config, "templates"))
     env = jinja2.Environment(
-        loader=loader
-        if loader is not None
-        else jinja2.FileSystemLoader(search_path(config, "templates")),
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
