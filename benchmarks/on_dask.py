@@ -61,7 +61,7 @@ def main() -> None:
             processes=True,
             host="127.0.0.1",
             dashboard_address=":0",  # any free port: several clusters may run here
-            silence_logs=40,
+            silence_logs=50,  # CRITICAL: shutting the cluster down logs lost heartbeats
         ) as cluster,
     ):
         address = cluster.scheduler_address
