@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +44,17 @@ class Run:
 def run_build(root: Path, *extra: str) -> Run:
     """Build one site in a child process; time it and read its peak memory."""
     command = [sys.executable, "-m", "newsgen.cli", "--root", str(root), "build", *extra]
-    started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    out = child.stdout.read().decode() if child.stdout else ""
-    err = child.stderr.read().decode() if child.stderr else ""
+    # Output goes to files, not pipes: a build that writes more than a pipe holds would
+    # block on it while wait4 waits for the build.
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=out_file, stderr=err_file)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        out_file.seek(0)
+        err_file.seek(0)
+        out = out_file.read().decode()
+        err = err_file.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"build failed:\n{out}\n{err}")
     match = _SUMMARY.search(out)
