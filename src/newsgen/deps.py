@@ -83,7 +83,10 @@ _IMPORT_FROM_PACKAGE = re.compile(r"^\s*from\s+newsgen\s+import\s+([\w, ]+)$", r
 
 def library_versions() -> str:
     """The versions of the libraries whose output lands in pages."""
-    return ",".join(f"{name}={_version(name)}" for name in ("jinja2", "markdown", "babel", "nh3"))
+    return ",".join(
+        f"{name}={_version(name)}"
+        for name in ("jinja2", "markdown", "babel", "nh3", "pagefind-bin")
+    )
 
 
 def input_snapshot(config: Config) -> str:

@@ -84,3 +84,6 @@ class Page:
     """What the template sees, besides the site-wide globals. Plain data only."""
     bodies: tuple[Article, ...] = ()
     """Articles whose Markdown body the page renders."""
+    bundle: bool = False
+    """The page is a folder of files that a tool makes (a search index shard): ``url`` names
+    the one file always in it, and the others sit beside it under names the tool picks."""

@@ -32,6 +32,9 @@ def plan_pages(archive: Archive, config: Config) -> list[Page]:
             for code, articles in archive.by_country.items()
         ),
         Page(urls.NOT_FOUND, "404.html", {}),
+        *_search(archive),
+        _feeds_index(archive, config),
+        Page(urls.ROBOTS, "robots.txt", {}),
     ]
     if config.base_url:  # a sitemap lists full addresses, so it needs to know where the site is
         html_urls = sorted(
@@ -153,6 +156,29 @@ def _years(archive: Archive) -> Iterator[Page]:
                 "next_year": years[index + 1] if index + 1 < len(years) else None,
             },
         )
+
+
+def _search(archive: Archive) -> Iterator[Page]:
+    """The search page, and the index shards it merges: Pagefind's, and the titles' twins."""
+    from newsgen.search import plan_shards
+
+    shards = plan_shards(archive.articles)
+    yield Page(urls.SEARCH, "search.html", {"shards": list(shards)})
+    for key, articles in shards.items():
+        yield Page(
+            urls.search_shard_url(key),
+            "search-record.html",
+            {"articles": articles},
+            bodies=articles,
+            bundle=True,
+        )
+        yield Page(urls.search_titles_url(key), "search-titles.js", {"articles": articles})
+
+
+def _feeds_index(archive: Archive, config: Config) -> Page:
+    """The page that explains the feeds and lists them: the site's and each country's."""
+    codes = [code for code, _ in _country_counts(archive, config)]
+    return Page(urls.FEEDS, "feeds.html", {"countries": codes})
 
 
 def _feed(url: str, code: str | None, articles: tuple[Article, ...]) -> Page:

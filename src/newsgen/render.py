@@ -102,6 +102,7 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         feed_id=feed_id,
         news_article_ld=lambda a: news_article_ld(a, config.language),
         collection_ld=lambda code, articles: collection_ld(code, articles, config),
+        search_records=lambda articles: search_records(articles, config.language),
     )
     env.filters.update(
         long_date=long_date,
@@ -314,3 +315,10 @@ def _ld_url(page: str, target: str, config: Config) -> str:
     return (
         urls.absolute(config.base_url, target) if config.base_url else urls.relative(page, target)
     )
+
+
+def search_records(articles: tuple[Article, ...], language: str) -> list[dict[str, Any]]:
+    """A shard of the title index that the search page reads from ``file://``."""
+    from newsgen.search import title_records  # search builds on this module
+
+    return title_records(articles, language)

@@ -19,6 +19,9 @@ COUNTRIES = "countries/index.html"
 TIMELINE = "timeline/index.html"
 SITE_FEED = "feeds/all.atom.xml"
 SITEMAP = "sitemap.xml"
+SEARCH = "search/index.html"
+FEEDS = "feeds/index.html"
+ROBOTS = "robots.txt"
 MANIFEST = ".newsgen-manifest.json"
 
 
@@ -102,9 +105,29 @@ def month_anchor(year: int, month: int) -> str:
     return f"m{year:04d}-{month:02d}"
 
 
+def search_shard_folder(key: str) -> str:
+    """The folder of one Pagefind index shard ('2021', or '2021-03' for a large year)."""
+    return f"search/pagefind/{key}/"
+
+
+def search_shard_url(key: str) -> str:
+    """The one file every Pagefind shard holds under this name: it stands for the shard."""
+    return f"{search_shard_folder(key)}pagefind-entry.json"
+
+
+def search_titles_url(key: str) -> str:
+    """One shard of the small title index that the search page loads from ``file://``."""
+    return f"search/titles/{key}.js"
+
+
 def static_url(name: str) -> str:
     """A file copied from static/."""
     return f"static/{name}"
+
+
+def section(url: str) -> str:
+    """The part of the site a page belongs to, for marking the navigation: its top folder."""
+    return url.split("/", 1)[0]
 
 
 def relative(from_url: str, to_url: str) -> str:

@@ -1,0 +1,218 @@
+"""The search index: Pagefind shards for a served site, and a small title index for ``file://``.
+
+Pagefind indexes a folder of HTML pages into a folder of files whose names are hashes
+of their content, and it has no incremental mode. So the archive is indexed in shards,
+a year each (a month each in a year with many articles), and the search page merges
+them in the browser (Pagefind's ``mergeIndex``). A shard is one page of the site map
+whose inputs are its articles: adding an article re-indexes one shard.
+
+Browsers refuse Pagefind's modules and WebAssembly from ``file://``. For that case each
+shard has a twin: a plain script holding the titles, summaries, sources, countries,
+topics and dates of its articles, which the search page loads with ``<script>`` tags.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from newsgen import urls
+from newsgen.countries import country_name
+from newsgen.errors import NewsgenError
+from newsgen.model import Article, Page
+
+if TYPE_CHECKING:
+    import jinja2
+    from markupsafe import Markup
+
+SHARD_LIMIT = 400
+"""A year with more articles than this is indexed a month at a time. Pagefind indexes
+about 1,300 short articles a second here, so a shard of this size re-indexes in about
+0.3 s, while 30 years of 10,000 articles still make only about 30 shards to merge."""
+
+# What the browser needs of Pagefind's output; its ready-made interfaces are left out,
+# since the search page has its own. The WebAssembly files are picked by language below.
+_KEEP_FILES = {"pagefind.js", "pagefind-worker.js", "pagefind-entry.json"}
+_KEEP_FOLDERS = {"index", "fragment", "filter"}
+
+
+def plan_shards(articles: Iterable[Article]) -> dict[str, tuple[Article, ...]]:
+    """Shard key ('2021', or '2021-03' in a large year) → its articles in timeline order."""
+    by_year: dict[int, list[Article]] = {}
+    for article in articles:
+        by_year.setdefault(article.year, []).append(article)
+    shards: dict[str, tuple[Article, ...]] = {}
+    for year in sorted(by_year):
+        items = by_year[year]
+        if len(items) <= SHARD_LIMIT:
+            shards[f"{year:04d}"] = tuple(items)
+            continue
+        by_month: dict[int, list[Article]] = {}
+        for article in items:
+            by_month.setdefault(article.date.month, []).append(article)
+        for month in sorted(by_month):
+            shards[f"{year:04d}-{month:02d}"] = tuple(by_month[month])
+    return shards
+
+
+def index_language(site_language: str) -> str:
+    """The one language the whole index is built in: the site's, as an ISO 639-1 code.
+
+    Pagefind otherwise splits an index by each page's language and searches only the
+    language of the search page; a reader of a mixed archive wants every article found.
+    """
+    return site_language.replace("_", "-").split("-")[0].lower()
+
+
+def title_records(articles: Iterable[Article], language: str) -> list[dict[str, Any]]:
+    """The small index of a shard for ``file://``: what a listing shows, and no body."""
+    from newsgen.render import language_name, long_date
+
+    return [
+        {
+            "url": urls.article_url(a),
+            "title": a.title,
+            "summary": a.summary,
+            "date": a.date.isoformat(),
+            "shown_date": long_date(a.date, language),
+            "source": a.source,
+            "lang": a.language,
+            "language": language_name(a.language, language),
+            "countries": [country_name(code, language) for code in a.countries],
+            "topics": list(a.tags),
+            "year": str(a.year),
+        }
+        for a in articles
+    ]
+
+
+def render_shard(
+    env: jinja2.Environment, page: Page, body: Callable[[Article], Markup], language: str
+) -> dict[str, bytes]:
+    """A shard's files, by path inside the site: its articles rendered for indexing, indexed."""
+    from newsgen.render import render_page
+
+    documents = {
+        urls.article_url(a): render_page(
+            env, Page(urls.article_url(a), page.template, {"article": a}, bodies=(a,)), body
+        )
+        for a in page.context["articles"]
+    }
+    folder = page.url.rpartition("/")[0] + "/"
+    indexed = index_documents(documents, index_language(language))
+    return {folder + name: data for name, data in indexed.items()}
+
+
+def index_documents(documents: Mapping[str, bytes], language: str) -> dict[str, bytes]:
+    """Run Pagefind over HTML documents (path → bytes); its output, by path in the bundle."""
+    with tempfile.TemporaryDirectory(prefix="newsgen-pagefind-") as temporary:
+        site = Path(temporary) / "site"
+        output = Path(temporary) / "bundle"
+        for url, data in documents.items():
+            path = site / PurePosixPath(url)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        site.mkdir(exist_ok=True)
+        command = [
+            str(_executable()),
+            "--site",
+            str(site),
+            "--output-path",
+            str(output),
+            "--force-language",
+            language,
+            "--silent",
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            said = (done.stderr or done.stdout).strip().splitlines()
+            raise NewsgenError(
+                f"the search indexer (pagefind) failed: {said[-1] if said else done.returncode}"
+            )
+        return _settle(_collect(output))
+
+
+def _collect(output: Path) -> dict[str, bytes]:
+    """The files of a Pagefind bundle the browser needs, in a stable order."""
+    entry = json.loads((output / "pagefind-entry.json").read_text(encoding="utf-8"))
+    wasm = {f"wasm.{info['wasm']}.pagefind" for info in entry["languages"].values()}
+    metas = {f"pagefind.{info['hash']}.pf_meta" for info in entry["languages"].values()}
+    files: dict[str, bytes] = {}
+    for path in sorted(output.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(output).as_posix()
+        top = name.split("/")[0]
+        if name in _KEEP_FILES or name in wasm or name in metas or top in _KEEP_FOLDERS:
+            files[name] = path.read_bytes()
+    return files
+
+
+_SIGNATURE = b"pagefind_dcd"
+
+
+def _settle(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The same bundle for the same pages: Pagefind lists filter values in hash-map order,
+    which changes from run to run, so sort them and name each file after what it holds."""
+    entry = json.loads(files["pagefind-entry.json"])
+    for info in entry["languages"].values():
+        meta = _decode(files.pop(f"pagefind.{info['hash']}.pf_meta"))
+        filters = []
+        for name, old in meta[_META_FILTERS]:
+            values = _decode(files.pop(f"filter/{old}.pf_filter"))
+            values[1] = sorted([value, sorted(pages)] for value, pages in values[1])
+            data = _encode(values)
+            new = _content_name(old, data, 7)
+            files[f"filter/{new}.pf_filter"] = data
+            filters.append([name, new])
+        meta[_META_FILTERS] = sorted(filters)
+        data = _encode(meta)
+        info["hash"] = _content_name(info["hash"], data, 10)
+        files[f"pagefind.{info['hash']}.pf_meta"] = data
+    text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    files["pagefind-entry.json"] = text.encode("utf-8")
+    return dict(sorted(files.items()))
+
+
+# The place of the filter list in a Pagefind 1.x meta file:
+# [version, pages, index chunks, filters, sorts, meta fields].
+_META_FILTERS = 3
+
+
+def _decode(data: bytes) -> Any:
+    import cbor2
+
+    plain = gzip.decompress(data)
+    if not plain.startswith(_SIGNATURE):
+        raise NewsgenError("the search indexer (pagefind) wrote a file of an unknown format")
+    return cbor2.loads(plain[len(_SIGNATURE) :])
+
+
+def _encode(value: Any) -> bytes:
+    import cbor2
+
+    return gzip.compress(_SIGNATURE + cbor2.dumps(value), compresslevel=9, mtime=0)
+
+
+def _content_name(old: str, data: bytes, length: int) -> str:
+    """A file's name from its content, with the language prefix Pagefind gave it ('en_…')."""
+    prefix = old.partition("_")[0]
+    return f"{prefix}_{hashlib.sha256(data).hexdigest()[:length]}"
+
+
+def _executable() -> Path:
+    """The Pagefind binary that the pagefind-bin package ships."""
+    try:
+        from pagefind_bin import get_executable
+    except ImportError:
+        raise NewsgenError(
+            "the search indexer is missing: install newsgen's dependencies (pagefind[bin])"
+        ) from None
+    found: Path = get_executable()
+    return found
