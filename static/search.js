@@ -313,6 +313,7 @@
     if (!query && !Object.keys(filters).length) {
       list.replaceChildren();
       statusLine.textContent = "";
+      list.dataset.query = "";
       return Promise.resolve();
     }
     var ticket = ++asked;
@@ -323,6 +324,7 @@
       }
       show(result);
       statusLine.textContent = result.total ? counted(result.total) : texts.textNone;
+      list.dataset.query = query; // what the list shows now, for tests and scripts
     });
   }
 

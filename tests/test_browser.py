@@ -3,6 +3,7 @@ keyboard use, layout at phone and desktop widths, and axe-core accessibility che
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import http.server
 import shutil
@@ -15,7 +16,9 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from newsgen import urls
 from newsgen.countries import country_name
+from newsgen.pipeline import build
 
+from .conftest import article_text, make_site
 from .sites import PROJECT, build_fixture, build_real, real_records, story_in_two_languages
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,6 +46,8 @@ PAGE_KINDS = {
     "timeline": "timeline/index.html",
     "year": urls.year_url(_FIRST.year),
     "not-found": "404.html",
+    "search": "search/index.html",
+    "feeds": "feeds/index.html",
 }
 
 
@@ -210,3 +215,113 @@ def test_every_page_has_landmarks_one_h1_and_languages(
     page.goto((site / urls.country_url(_OTHER.countries[0])).as_uri())
     german_title = page.locator(f"a.entry-title[href$='{GERMAN.rsplit('/', 1)[1]}']")
     assert german_title.get_attribute("lang") == _OTHER.language
+
+
+# --- search -------------------------------------------------------------------------------
+
+# Each word is in one place only: a body, a title, a summary.
+SEARCH_ARTICLES = {
+    "a.md": article_text(
+        "Harvest report from Fergana",
+        date="2019-05-02",
+        countries="[UZ]",
+        summary="Cotton yields rose.",
+        body="Farmers spoke of a zeppelin-shaped cloud over the valley.\n",
+    ),
+    "b.md": article_text(
+        "Gas deal signed in Astana",
+        date="2020-08-09",
+        countries="[RU, KZ]",
+        language="de",
+        summary="Ein Vertrag über Gas.",
+        body="Der Vertrag gilt zehn Jahre.\n",
+    ),
+    "c.md": article_text(
+        "Border talks resume",
+        date="2021-01-12",
+        countries="[TJ, KZ]",
+        summary="Delegations met again.",
+        body="The talks in Dushanbe ended without a communique.\n",
+    ),
+}
+
+
+HARVEST = urls.permalink(
+    urls.DEFAULT_PERMALINK, dt.date(2019, 5, 2), "harvest-report-from-fergana", "en"
+)
+
+
+@pytest.fixture(scope="module")
+def search_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    config = make_site(tmp_path_factory.mktemp("search") / "project", SEARCH_ARTICLES)
+    build(config)
+    return config.path("output")
+
+
+@pytest.fixture(scope="module")
+def search_server(search_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The search site served over HTTP from a sub-folder, /archive/."""
+    root = tmp_path_factory.mktemp("www-search")
+    shutil.copytree(search_site, root / "archive")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/archive/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _search(page: Page, words: str) -> list[str]:
+    page.wait_for_selector("#search[data-ready]")
+    page.fill("#search-q", words)
+    page.wait_for_function(
+        "words => document.querySelector('#search-results').dataset.query === words", arg=words
+    )
+    return page.locator("#search-results a.entry-title").all_inner_texts()
+
+
+def test_search_finds_a_word_of_a_body_when_served(page: Page, search_server: str) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(search_server + "index.html")
+    page.click("header nav a:text-is('Search')")
+    assert page.url == search_server + "search/index.html"
+    assert page.locator("#search-mode").is_hidden()  # the full text is searched
+    assert _search(page, "zeppelin") == ["Harvest report from Fergana"]
+    result = page.locator("#search-results li").first.inner_text()
+    assert "May 2, 2019" in result and "A Source" in result and "English" in result
+    assert page.locator("#search-results mark").first.inner_text().startswith("zeppelin")
+    # A filter narrows a search, and a search with a filter only lists what it matches.
+    assert sorted(_search(page, "talks")) == ["Border talks resume"]
+    page.fill("#search-q", "")
+    page.select_option("#search-country", "Kazakhstan")
+    page.wait_for_function("document.querySelectorAll('#search-results li').length == 2")
+    page.select_option("#search-language", "German")
+    page.wait_for_function("document.querySelectorAll('#search-results li').length == 1")
+    german = page.locator("#search-results a.entry-title")
+    assert german.inner_text() == "Gas deal signed in Astana"
+    assert german.get_attribute("lang") == "de"
+    page.select_option("#search-country", "")
+    page.select_option("#search-language", "")
+    _search(page, "zeppelin")
+    with page.expect_navigation():
+        page.click("#search-results a.entry-title")
+    assert page.url == search_server + HARVEST
+    assert errors == []
+
+
+def test_search_finds_a_word_of_a_title_from_disk(page: Page, search_site: Path) -> None:
+    page.goto((search_site / "search" / "index.html").as_uri())
+    assert _search(page, "astana") == ["Gas deal signed in Astana"]
+    assert "titles and summaries only" in page.locator("#search-mode").inner_text()
+    assert _search(page, "zeppelin") == []  # bodies are not in the title index
+    assert _search(page, "cotton") == ["Harvest report from Fergana"]  # summaries are
+    with page.expect_navigation():
+        page.click("#search-results a.entry-title")
+    assert page.url == (search_site / HARVEST).as_uri()
+
+
+def test_a_search_keeps_its_words_in_the_address(page: Page, search_server: str) -> None:
+    page.goto(search_server + "search/index.html?q=dushanbe")
+    page.wait_for_function("document.querySelectorAll('#search-results li').length == 1")
+    assert page.input_value("#search-q") == "dushanbe"

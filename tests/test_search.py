@@ -1,0 +1,163 @@
+"""The search index: shards a year each, re-indexed only where articles changed, the same
+bytes for the same articles, and a title index for file:// that holds no body."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from newsgen import search, urls
+from newsgen.config import Config
+from newsgen.model import Article
+from newsgen.pipeline import build, render_all
+
+from .conftest import article_text, make_site, snapshot
+
+ARTICLES = {
+    "a.md": article_text(
+        "Harvest report from Fergana",
+        date="2019-05-02",
+        countries="[UZ]",
+        tags="[farming]",
+        summary="Cotton yields rose.",
+        body="Farmers near Kokand spoke of a zeppelin-shaped cloud.\n",
+    ),
+    "b.md": article_text(
+        "Gas deal signed",
+        date="2019-08-09",
+        countries="[RU, KZ]",
+        language="de",
+        summary="Ein Vertrag.",
+        body="Der Vertrag gilt zehn Jahre.\n",
+    ),
+    "c.md": article_text(
+        "Border talks resume",
+        date="2021-01-12",
+        source="Another Source",
+        countries="[TJ]",
+        body="Delegations met in Dushanbe.\n",
+    ),
+}
+
+
+def _article(slug: str, day: dt.date) -> Article:
+    return Article(Path(f"/{slug}.md"), slug, slug, day, "S", "en", (), (), "")
+
+
+def test_a_year_is_one_shard_until_it_grows_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    small = [_article(f"s{i}", dt.date(2019, 1 + i % 3, 1)) for i in range(4)]
+    large = [_article(f"l{i}", dt.date(2020, 1 + i % 2, 1)) for i in range(5)]
+    monkeypatch.setattr(search, "SHARD_LIMIT", 4)
+    shards = search.plan_shards(small + large)
+    assert list(shards) == ["2019", "2020-01", "2020-02"]
+    assert sum(len(items) for items in shards.values()) == 9
+    assert {a.slug for a in shards["2020-02"]} == {"l1", "l3"}
+
+
+def test_each_year_has_a_pagefind_shard_and_a_title_shard(site: Callable[..., Config]) -> None:
+    config = site(ARTICLES)
+    files = render_all(config)
+    for year in ("2019", "2021"):
+        entry = json.loads(files[urls.search_shard_url(year)])
+        assert entry["languages"]["en"]["page_count"] == (2 if year == "2019" else 1)
+        folder = urls.search_shard_folder(year)
+        assert f"{folder}pagefind.js" in files and f"{folder}wasm.en.pagefind" in files
+        assert urls.search_titles_url(year) in files
+    # Pagefind's own ready-made interfaces are not shipped: the search page has its own.
+    assert not [url for url in files if "pagefind-ui" in url]
+    page = files[urls.SEARCH].decode()
+    assert 'data-pagefind="../search/pagefind/2019/ ../search/pagefind/2021/"' in page
+    assert 'data-titles="../search/titles/2019.js ../search/titles/2021.js"' in page
+
+
+def test_the_index_holds_bodies_and_filters_the_title_index_only_titles(
+    site: Callable[..., Config],
+) -> None:
+    files = render_all(site(ARTICLES))
+    fragments = b"".join(
+        gzip.decompress(data)
+        for url, data in files.items()
+        if url.startswith(urls.search_shard_folder("2019")) and url.endswith(".pf_fragment")
+    )
+    assert b"zeppelin" in fragments and b"Kokand" in fragments
+    filters = b"".join(
+        gzip.decompress(data)
+        for url, data in files.items()
+        if url.startswith(urls.search_shard_folder("2019")) and url.endswith(".pf_filter")
+    )
+    for value in (b"Uzbekistan", b"Kazakhstan", b"German", b"farming", b"A Source", b"2019"):
+        assert value in filters, value
+    titles = files[urls.search_titles_url("2019")].decode()
+    assert "Harvest report from Fergana" in titles and "Cotton yields rose." in titles
+    assert "zeppelin" not in titles
+    record = json.loads(titles.split(".push(...", 1)[1].rsplit(");", 1)[0])[0]
+    assert record["url"] == urls.permalink(
+        urls.DEFAULT_PERMALINK, dt.date(2019, 5, 2), "harvest-report-from-fergana", "en"
+    )
+    assert record["countries"] == ["Uzbekistan"] and record["topics"] == ["farming"]
+
+
+def test_adding_an_article_re_indexes_only_its_shard(site: Callable[..., Config]) -> None:
+    config = site(ARTICLES)
+    build(config)
+    (config.path("source") / "d.md").write_text(
+        article_text("A second report", date="2021-03-03", body="Words.\n")
+    )
+    report = build(config)
+    shards = {url.split("/")[2] for url in report.written if url.startswith("search/pagefind/")}
+    assert shards == {"2021"}
+    assert urls.search_titles_url("2021") in report.written
+    assert urls.search_titles_url("2019") not in report.written
+    # The files of the shard that was replaced are gone; the other shard's stay.
+    output = config.path("output")
+    assert (
+        json.loads((output / urls.search_shard_url("2021")).read_text())["languages"]["en"][
+            "page_count"
+        ]
+        == 2
+    )
+    on_disk = {p.name for p in (output / "search/pagefind/2021/fragment").iterdir()}
+    assert len(on_disk) == 2
+    assert build(config).written == []
+
+
+def test_the_same_articles_give_the_same_index(tmp_path: Path) -> None:
+    # Pagefind writes filter values in hash-map order; newsgen sorts them.
+    many = {
+        f"{n}.md": article_text(
+            f"Report {n}",
+            date=f"2020-0{n % 9 + 1}-01",
+            countries="[" + ", ".join(["UZ", "RU", "KZ", "TJ", "US"][: 1 + n % 5]) + "]",
+            tags=f"[t{n % 5}, u{n % 3}]",
+            language="de" if n % 2 else "en",
+        )
+        for n in range(12)
+    }
+    one = make_site(tmp_path / "one", many)
+    two = make_site(tmp_path / "two", many)
+    build(one)
+    build(two)
+    first = {k: v for k, v in snapshot(one.path("output")).items() if k.startswith("search/")}
+    second = {k: v for k, v in snapshot(two.path("output")).items() if k.startswith("search/")}
+    assert first == second and len(first) > 10
+
+
+def test_a_failing_indexer_is_an_error_not_a_traceback(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'Error: out of cheese' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(search, "_executable", lambda: fake)
+    from newsgen.errors import BuildFailed
+
+    with pytest.raises(BuildFailed) as failed:
+        render_all(site(ARTICLES))
+    assert [e.message for e in failed.value.errors] == [
+        "the search indexer (pagefind) failed: Error: out of cheese"
+    ]
