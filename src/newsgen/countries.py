@@ -249,3 +249,30 @@ def count_mentions(text: str, language: str) -> list[tuple[str, int]]:
             counts[code] = counts.get(code, 0) + 1
     first = {code: index for index, code in enumerate(counts)}
     return sorted(counts.items(), key=lambda item: (-item[1], first[item[0]]))
+
+OTHER_REGION = "ZZ"
+"""CLDR's code for a territory in no known region."""
+
+
+@functools.cache
+def _containment() -> dict[str, str]:
+    """Country code → the CLDR sub-region (UN M49) that holds it, from data/regions.tsv."""
+    from importlib import resources
+
+    text = resources.files("newsgen").joinpath("data/regions.tsv").read_text(encoding="utf-8")
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            region, members = line.split("\t")
+            found.update(dict.fromkeys(members.split(), region))
+    return found
+
+
+def region_of(code: str) -> str:
+    """The CLDR sub-region of a country ('UZ' → '143'), or 'ZZ' when it has none."""
+    return _containment().get(code.upper(), OTHER_REGION)
+
+
+def region_name(region: str, language: str) -> str:
+    """A region's name in a language: '143' in English is 'Central Asia'."""
+    return str(parse_locale(language).territories.get(region) or region)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from newsgen import urls
 from newsgen.config import Config
-from newsgen.countries import country_name
+from newsgen.countries import country_name, region_name, region_of
 from newsgen.enrich import Archive
 from newsgen.errors import ContentError, NewsgenError, raise_if_any
 from newsgen.files import walk
@@ -24,14 +26,15 @@ def plan_pages(archive: Archive, config: Config) -> list[Page]:
         *_articles(archive),
         _countries_index(archive, config),
         *_countries(archive, config),
-        _timeline(archive),
+        _timeline(archive, config),
+        *_country_timelines(archive, config),
         *_years(archive),
         _feed(urls.SITE_FEED, None, archive.newest(config.feed_size)),
         *(
             _feed(urls.country_feed_url(code), code, articles[: config.feed_size])
             for code, articles in archive.by_country.items()
         ),
-        Page(urls.NOT_FOUND, "404.html", {}),
+        Page(urls.NOT_FOUND, "404.html", {"absolute_links": bool(config.base_url)}),
         *_search(archive),
         _feeds_index(archive, config),
         Page(urls.ROBOTS, "robots.txt", {}),
@@ -101,42 +104,171 @@ def _country_counts(archive: Archive, config: Config) -> list[tuple[str, int]]:
 
 
 def _countries_index(archive: Archive, config: Config) -> Page:
-    return Page(urls.COUNTRIES, "countries.html", {"countries": _country_counts(archive, config)})
+    """Countries grouped by region, each with its number of articles and their date range."""
+    regions: dict[str, list[tuple[str, int, dt.date, dt.date]]] = {}
+    for code, count in _country_counts(archive, config):
+        articles = archive.by_country[code]  # newest first
+        entry = (code, count, articles[-1].date, articles[0].date)
+        regions.setdefault(region_of(code), []).append(entry)
+    groups = sorted(
+        regions.items(), key=lambda item: region_name(item[0], config.language).casefold()
+    )
+    return Page(
+        urls.COUNTRIES, "countries.html", {"regions": groups, "total": len(archive.by_country)}
+    )
 
 
 def _countries(archive: Archive, config: Config) -> Iterator[Page]:
     """A page per country; a country with many articles also gets a page per year."""
+    span = _span(archive)
     for code, articles in archive.by_country.items():
-        if len(articles) <= config.country_page_size:
-            yield _country_page(code, None, articles, len(articles), [])
-            continue
+        split = len(articles) > config.country_page_size
         by_year: dict[int, list[Article]] = {}
         for article in articles:  # newest first, so each year's list is too
             by_year.setdefault(article.year, []).append(article)
+        extra = {
+            "strip": _year_bars(
+                {year: len(items) for year, items in by_year.items()},
+                span,
+                functools.partial(_country_year_target, code, split),
+            ),
+            "companions": _companions(code, articles, config),
+        }
+        if not split:
+            yield _country_page(code, None, articles, len(articles), [], extra)
+            continue
         counts = [(year, len(items)) for year, items in by_year.items()]
-        yield _country_page(code, None, articles[: config.latest_count], len(articles), counts)
+        yield _country_page(
+            code, None, articles[: config.latest_count], len(articles), counts, extra
+        )
         # Year pages list the years without counts, so that adding an article to one year
         # leaves the other years' pages as they are.
         bare = [(year, None) for year in by_year]
         for year, items in by_year.items():
-            yield _country_page(code, year, tuple(items), len(items), bare)
+            yield _country_page(code, year, tuple(items), len(items), bare, {})
 
 
 def _country_page(
-    code: str, year: int | None, shown: tuple[Article, ...], total: int, years: list[Any]
+    code: str,
+    year: int | None,
+    shown: tuple[Article, ...],
+    total: int,
+    years: list[Any],
+    extra: dict[str, Any],
 ) -> Page:
     """A country's own page (year None) or one year of it."""
     url = urls.country_url(code) if year is None else urls.country_year_url(code, year)
     context = {"code": code, "articles": shown, "total": total, "years": years, "year": year}
+    context.setdefault("strip", [])
+    context.setdefault("companions", [])
+    context.update(extra)
     return Page(url, "country.html", context)
 
 
-def _timeline(archive: Archive) -> Page:
-    years = []
-    for year, articles in archive.by_year.items():
-        months = Counter(a.date.month for a in articles)
-        years.append((year, len(articles), sorted(months.items())))
-    return Page(urls.TIMELINE, "timeline.html", {"years": years, "total": len(archive.articles)})
+def _country_year_target(code: str, split: bool, year: int, month: int | None = None) -> str:
+    """Where a country's articles of one year are listed: its year page, or a heading."""
+    if split:
+        return urls.country_year_url(code, year)
+    return f"{urls.country_url(code)}#{urls.year_anchor(year)}"
+
+
+def _companions(
+    code: str, articles: tuple[Article, ...], config: Config, limit: int = 8
+) -> list[tuple[str, int]]:
+    """The countries named most often in the same articles as this one."""
+    together = Counter(other for a in articles for other in a.countries if other != code)
+    ranked = sorted(
+        together.items(),
+        key=lambda pair: (-pair[1], country_name(pair[0], config.language).casefold()),
+    )
+    return ranked[:limit]
+
+
+# --- the timeline -------------------------------------------------------------------------
+
+Bar = tuple[int, int, float, str | None]
+"""One year (or month) of a chart: its number, its count of articles, its share of the
+largest count (0 to 1), and where its articles are listed (None when there are none)."""
+
+
+def _span(archive: Archive) -> range:
+    """Every year from the first article's to the last's, empty ones included."""
+    if not archive.by_year:
+        return range(0)
+    years = list(archive.by_year)
+    return range(years[0], years[-1] + 1)
+
+
+Target = Callable[[int, "int | None"], str]
+"""Where a chart's year (month None), or a month of a year, links to."""
+
+
+def _year_target(year: int, month: int | None = None) -> str:
+    """A year's page on the timeline, or a month's heading on it."""
+    if month is None:
+        return urls.year_url(year)
+    return f"{urls.year_url(year)}#{urls.month_anchor(year, month)}"
+
+
+def _year_bars(counts: dict[int, int], span: range, target: Target) -> list[Bar]:
+    """A bar per year of the span, proportional to the largest year."""
+    top = max(counts.values(), default=0) or 1
+    return [
+        (year, counts.get(year, 0), round(counts.get(year, 0) / top, 3),
+         target(year, None) if counts.get(year) else None)
+        for year in span
+    ]  # fmt: skip
+
+
+def _month_cells(articles: Iterable[Article], year: int, target: Target) -> list[Bar]:
+    """The twelve months of a year, each with its share of the year's busiest month."""
+    counts = Counter(a.date.month for a in articles if a.year == year)
+    top = max(counts.values(), default=0) or 1
+    return [
+        (month, counts[month], round(counts[month] / top, 3),
+         target(year, month) if counts[month] else None)
+        for month in range(1, 13)
+    ]  # fmt: skip
+
+
+def _timeline(archive: Archive, config: Config) -> Page:
+    """The whole archive on one axis, a row of months per year, and the countries to narrow to."""
+    context = _timeline_context(archive.by_year, _span(archive), None, _year_target)
+    context["countries"] = _country_counts(archive, config)
+    return Page(urls.TIMELINE, "timeline.html", context)
+
+
+def _country_timelines(archive: Archive, config: Config) -> Iterator[Page]:
+    """The timeline narrowed to each country, made at build time so it works from disk."""
+    span = _span(archive)
+    for code, articles in archive.by_country.items():
+        split = len(articles) > config.country_page_size
+        by_year: dict[int, list[Article]] = {}
+        for article in reversed(articles):  # oldest first, as on the timeline
+            by_year.setdefault(article.year, []).append(article)
+        context = _timeline_context(
+            {year: tuple(items) for year, items in by_year.items()},
+            span,
+            code,
+            functools.partial(_country_year_target, code, split),
+        )
+        context["countries"] = []
+        yield Page(urls.country_timeline_url(code), "timeline.html", context)
+
+
+def _timeline_context(
+    by_year: dict[int, tuple[Article, ...]], span: range, code: str | None, target: Target
+) -> dict[str, Any]:
+    counts = {year: len(items) for year, items in by_year.items()}
+    return {
+        "code": code,
+        "total": sum(counts.values()),
+        "bars": _year_bars(counts, span, target),
+        "rows": [
+            (year, len(items), target(year, None), _month_cells(items, year, target))
+            for year, items in by_year.items()
+        ],
+    }
 
 
 def _years(archive: Archive) -> Iterator[Page]:
@@ -151,6 +283,7 @@ def _years(archive: Archive) -> Iterator[Page]:
             {
                 "year": year,
                 "months": [(month, tuple(items)) for month, items in months.items()],
+                "strip": _month_cells(articles, year, _year_target),
                 "total": len(articles),
                 "previous_year": years[index - 1] if index > 0 else None,
                 "next_year": years[index + 1] if index + 1 < len(years) else None,

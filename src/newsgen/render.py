@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from newsgen import urls
 from newsgen.config import Config
-from newsgen.countries import country_name
+from newsgen.countries import country_name, region_name
 from newsgen.errors import TemplateError
 from newsgen.locales import parse_locale
 from newsgen.model import Article, Page
@@ -107,7 +107,9 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
     env.filters.update(
         long_date=long_date,
         month_name=month_name,
+        month_abbr=month_abbr,
         country_name=lambda code, language=config.language: country_name(code, language),
+        region_name=lambda code, language=config.language: region_name(code, language),
         language_name=lambda code, language=config.language: language_name(code, language),
         atom_date=atom_date,
         plural=plural,
@@ -207,6 +209,10 @@ def ship_templates(env: jinja2.Environment) -> ShippedTemplates:
 @jinja2.pass_context
 def _link(context: Any, target: str) -> str:
     """A link from the page being rendered to another page of the site."""
+    if context.get("absolute_links"):
+        # The 404 page: a server shows it at any missing address, at any depth, where a
+        # relative link would lead nowhere; with the site's address known, links use it.
+        return urls.absolute(context["site"].base_url, target)
     return urls.relative(context["page_url"], target)
 
 
@@ -230,6 +236,12 @@ def long_date(value: dt.date, language: str) -> str:
 def month_name(month: int, language: str) -> str:
     """A month's name, as it stands alone, in a language."""
     return str(parse_locale(language).months["stand-alone"]["wide"][month])
+
+
+@functools.cache
+def month_abbr(month: int, language: str) -> str:
+    """A month's short name, as it stands alone, in a language: 'Jan', 'Jän.'."""
+    return str(parse_locale(language).months["stand-alone"]["abbreviated"][month])
 
 
 @functools.cache

@@ -100,6 +100,16 @@ def year_url(year: int) -> str:
     return f"timeline/{year:04d}.html"
 
 
+def country_timeline_url(code: str) -> str:
+    """The timeline narrowed to one country."""
+    return f"timeline/countries/{code.lower()}.html"
+
+
+def year_anchor(year: int) -> str:
+    """The fragment of a year on a page that groups articles by year."""
+    return f"y{year:04d}"
+
+
 def month_anchor(year: int, month: int) -> str:
     """The fragment of a month on its year's page."""
     return f"m{year:04d}-{month:02d}"
