@@ -7,8 +7,8 @@ import pytest
 
 from newsgen.cli import main
 from newsgen.config import Config
-from newsgen.pages import plan_pages, static_files
-from newsgen.pipeline import load_archive, render_all
+from newsgen.pages import plan_pages
+from newsgen.pipeline import load_archive
 
 from .conftest import article_text, snapshot
 

@@ -46,7 +46,8 @@ ARTICLES = {
 
 
 def _article(slug: str, day: dt.date) -> Article:
-    return Article(Path(f"/{slug}.md"), slug, slug, day, "S", "en", (), (), "")
+    url = urls.permalink(urls.DEFAULT_PERMALINK, day, slug, "en")
+    return Article(Path(f"/{slug}.md"), url, slug, slug, day, "S", "en", (), (), "")
 
 
 def test_a_year_is_one_shard_until_it_grows_large(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,8 +72,10 @@ def test_each_year_has_a_pagefind_shard_and_a_title_shard(site: Callable[..., Co
     # Pagefind's own ready-made interfaces are not shipped: the search page has its own.
     assert not [url for url in files if "pagefind-ui" in url]
     page = files[urls.SEARCH].decode()
-    assert 'data-pagefind="../search/pagefind/2019/ ../search/pagefind/2021/"' in page
-    assert 'data-titles="../search/titles/2019.js ../search/titles/2021.js"' in page
+    shards = [urls.relative(urls.SEARCH, urls.search_shard_folder(y)) for y in ("2019", "2021")]
+    titles = [urls.relative(urls.SEARCH, urls.search_titles_url(y)) for y in ("2019", "2021")]
+    assert f'data-pagefind="{" ".join(shards)}"' in page
+    assert f'data-titles="{" ".join(titles)}"' in page
 
 
 def test_the_index_holds_bodies_and_filters_the_title_index_only_titles(
