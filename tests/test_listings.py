@@ -151,3 +151,24 @@ def test_the_feed_link_leads_to_a_page_of_feeds(site: Callable[..., Config]) -> 
     feed = _text(files, urls.SITE_FEED)
     assert feed.splitlines()[1] == ('<?xml-stylesheet type="text/css" href="../static/feed.css"?>')
     assert urls.static_url("feed.css") in files
+
+
+def test_entries_in_another_language_say_which_everywhere(site: Callable[..., Config]) -> None:
+    files = render_all(site(ARTICLES))
+    german = urls.permalink(urls.DEFAULT_PERMALINK, dt.date(2003, 2, 10), "one", "de")
+    following = urls.permalink(urls.DEFAULT_PERMALINK, dt.date(2003, 2, 20), "two", "en")
+    assert re.search(r'rel="prev"[^>]*>← Earlier: <span lang="de">One</span> \(German\)</a>', (
+        _text(files, following)
+    ))  # fmt: skip
+    assert _text(files, german).count("(German)") == 0  # its neighbours are in English
+
+
+def test_on_a_phone_the_index_offers_a_way_to_the_countries_and_years(
+    site: Callable[..., Config],
+) -> None:
+    files = render_all(site(ARTICLES))
+    index = _text(files, urls.INDEX)
+    assert '<p class="jump"><a href="#countries-heading">' in index
+    assert index.index('class="jump"') < index.index('id="latest-heading"')
+    css = files[urls.static_url("style.css")].decode()
+    assert re.search(r"@media \(max-width: 40rem\) \{[^@]*\.jump \{\s*display: block;", css)
