@@ -105,7 +105,7 @@ def _click_through(page: Page, start: str) -> list[str]:
         (f"a.entry-title[href$='{ENGLISH.rsplit('/', 1)[1]}']", ENGLISH),
         ("aside.story a", GERMAN),
         ("header nav a:text-is('Timeline')", "/timeline/index.html"),
-        (f"ol.years a:text-is('{_YEAR}')", urls.year_url(_YEAR)),
+        (f".year-row-head a:text-is('{_YEAR}')", urls.year_url(_YEAR)),
     ]
     for selector, expected in steps:
         page.click(selector)
