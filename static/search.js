@@ -33,8 +33,13 @@
     return fold(value).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
   }
 
+  // "{n} articles found" in the plural form the page's language uses for n.
+  var pluralRules = new Intl.PluralRules(pageLanguage);
+
   function counted(n) {
-    return n === 1 ? texts.textFoundOne : texts.textFoundOther.replace("{n}", String(n));
+    var form = pluralRules.select(n);
+    var key = "textFound" + form.charAt(0).toUpperCase() + form.slice(1);
+    return (texts[key] || texts.textFoundOther).replace("{n}", n.toLocaleString(pageLanguage));
   }
 
   // --- the full-text index (Pagefind), merged from its shards ----------------------------

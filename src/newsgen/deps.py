@@ -73,6 +73,10 @@ def code_fingerprint() -> str:
     # Tables the code reads (country forms, say) shape output as much as the code does.
     for path in sorted((package / "data").glob("*")):
         digest.update(path.name.encode() + b"\x00" + path.read_bytes() + b"\x00")
+    # The message catalogs put the site's own words on every page.
+    for path in sorted(package.glob("locale/*/LC_MESSAGES/*.po")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\x00")
+        digest.update(path.read_bytes() + b"\x00")
     return digest.hexdigest()
 
 

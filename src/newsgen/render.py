@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gettext
+import io
 import traceback
 import uuid
 from collections.abc import Callable
@@ -80,12 +82,15 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         loader = jinja2.FileSystemLoader(search_path(config, "templates"))
     env = jinja2.Environment(
         loader=loader,
+        extensions=["jinja2.ext.i18n"],
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    messages = translations(config.language)
+    env.install_gettext_translations(messages, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         site=config,
         urls=urls,
@@ -112,7 +117,7 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         region_name=lambda code, language=config.language: region_name(code, language),
         language_name=lambda code, language=config.language: language_name(code, language),
         atom_date=atom_date,
-        plural=plural,
+        plural=functools.partial(plural, messages),
     )
     return env
 
@@ -221,9 +226,47 @@ def lang_attr(code: str, around: str) -> Markup:
     return Markup(' lang="{}"').format(code) if code != around else Markup("")
 
 
-def plural(count: int, one: str, other: str) -> str:
-    """A count with its noun: '1 article', '5 articles'."""
-    return f"{count} {one if count == 1 else other}"
+def plural(messages: gettext.NullTranslations, count: int, one: str, other: str) -> str:
+    """A count with its noun in the site's language: '1 article', '5 Artikel', '5 статей'.
+
+    The catalog holds the pair as '%(num)d article' / '%(num)d articles', the way
+    templates write it with ngettext; a pair it lacks stays in English.
+    """
+    text = messages.ngettext(f"%(num)d {one}", f"%(num)d {other}", count)
+    return text % {"num": count}
+
+
+CATALOG_DOMAIN = "newsgen"
+"""The gettext domain of the site's own words: locale/LANG/LC_MESSAGES/newsgen.po."""
+
+
+def catalog_folder() -> Path:
+    """Where the message catalogs of the site's chrome are, one folder per language."""
+    return Path(__file__).resolve().parent / "locale"
+
+
+@functools.cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The catalog of the site's chrome for a language (BCP 47), or English when there is none.
+
+    Catalogs ship as .po files, read and compiled here: there is no binary file to drift
+    from its source.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
+    tag = language.replace("-", "_")
+    for name in (tag, tag.split("_")[0]):
+        path = catalog_folder() / name / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
+        if path.is_file():
+            with path.open("rb") as stream:
+                catalog = read_po(stream, locale=name, domain=CATALOG_DOMAIN)
+            compiled = io.BytesIO()
+            write_mo(compiled, catalog, use_fuzzy=False)
+            compiled.seek(0)
+            return Translations(compiled, domain=CATALOG_DOMAIN)
+    return gettext.NullTranslations()
 
 
 @functools.cache
