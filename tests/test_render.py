@@ -120,14 +120,14 @@ def test_a_misspelt_template_variable_fails_with_template_and_line(
 ) -> None:
     config = site({"a.md": article_text()})
     template = config.path("templates") / "countries.html"
-    template.write_text(template.read_text().replace("{{ total | plural", "{{ totl | plural"))
+    template.write_text(template.read_text().replace("{% if regions |", "{% if regionz |"))
     with pytest.raises(BuildFailed) as failed:
         render_all(config)
     (error,) = failed.value.errors
     assert isinstance(error, TemplateError)
     assert error.path == template
-    assert error.line == 5
-    assert "'totl' is undefined" in error.message
+    assert error.line == 6
+    assert "'regionz' is undefined" in error.message
 
 
 def test_a_template_syntax_error_names_template_and_line(site: Callable[..., Config]) -> None:
