@@ -250,6 +250,7 @@ def count_mentions(text: str, language: str) -> list[tuple[str, int]]:
     first = {code: index for index, code in enumerate(counts)}
     return sorted(counts.items(), key=lambda item: (-item[1], first[item[0]]))
 
+
 OTHER_REGION = "ZZ"
 """CLDR's code for a territory in no known region."""
 
