@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -111,7 +112,7 @@ def render_shard(
 
 def index_documents(documents: Mapping[str, bytes], language: str) -> dict[str, bytes]:
     """Run Pagefind over HTML documents (path → bytes); its output, by path in the bundle."""
-    with tempfile.TemporaryDirectory(prefix="newsgen-pagefind-") as temporary:
+    with tempfile.TemporaryDirectory(prefix="newsgen-pagefind-", dir=_scratch()) as temporary:
         site = Path(temporary) / "site"
         output = Path(temporary) / "bundle"
         for url, data in documents.items():
@@ -136,6 +137,16 @@ def index_documents(documents: Mapping[str, bytes], language: str) -> dict[str, 
                 f"the search indexer (pagefind) failed: {said[-1] if said else done.returncode}"
             )
         return _settle(_collect(output))
+
+
+def _scratch() -> str | None:
+    """Where a shard's pages are written for the indexer: memory, where the system offers it.
+
+    A shard is a few hundred small files written, read and dropped at once; on a RAM-backed
+    folder that costs half the system time it costs on disk. Elsewhere, the usual temp folder.
+    """
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
 
 
 def _collect(output: Path) -> dict[str, bytes]:
