@@ -51,17 +51,14 @@ def index_stage(root: Path, only: str | None) -> None:
     """In a child: index every shard (or one) as a build does, and print what it took."""
     from newsgen.config import load_config
     from newsgen.pages import plan_pages
-    from newsgen.pipeline import load_archive, render_changed
+    from newsgen.pipeline import LocalPool, load_archive, render_changed
 
     config, _ = load_config(root)
     archive, _ = load_archive(config)
     pages = [p for p in plan_pages(archive, config) if p.bundle and (only is None or only in p.url)]
     started = time.perf_counter()
-    files = sum(
-        len(data)
-        for _, _, data in render_changed(pages, config, lambda _: None, full=False)
-        if isinstance(data, dict)
-    )
+    changed = render_changed(pages, config, lambda _: None, full=False, renderer=LocalPool())
+    files = sum(len(data) for _, _, data in changed if isinstance(data, dict))
     seconds = time.perf_counter() - started
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
