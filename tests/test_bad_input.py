@@ -107,8 +107,8 @@ CASES: dict[str, tuple[bytes, str]] = {
     ),
     "slug-nul": (
         _fm(*BASE, 'slug: "a\\0b"'),
-        "articles/bad.md:5: 'slug' must be one name of letters, digits, '-', '_' or '.': 'a\\x00b' "
-        "(it names a file, so it cannot hold '/', '\\', '..' or start with '.')",
+        "articles/bad.md:5: the text holds the control character U+0000 "
+        "(delete it; it cannot be shown in a page or a feed)",
     ),
     "javascript-source-url": (
         _fm(*BASE, "source_url: javascript:alert(1)"),

@@ -47,17 +47,20 @@ def read_text(path: Path) -> str:
     return text
 
 
+CONTROL_CHARACTERS = _CONTROL
+_CONTROL_HINT = "delete it; it cannot be shown in a page or a feed"
+
+
 def check_characters(text: str, path: Path, first_line: int = 1) -> None:
     """Refuse control characters, which no page or feed can carry."""
     found = _CONTROL.search(text)
     if found is not None:
         line = text.count("\n", 0, found.start()) + first_line
-        raise ContentError(
-            f"the text holds the control character U+{ord(found.group()):04X}",
-            path,
-            line,
-            hint="delete it; it cannot be shown in a page or a feed",
-        )
+        raise ContentError(_control_message(found.group()), path, line, hint=_CONTROL_HINT)
+
+
+def _control_message(character: str) -> str:
+    return f"the text holds the control character U+{ord(character):04X}"
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
@@ -106,7 +109,7 @@ def parse_yaml(
     try:
         return _parse(text, offset)
     except _Problem as exc:
-        raise error(exc.message, path, exc.yaml_line + offset) from None
+        raise error(exc.message, path, exc.yaml_line + offset, exc.hint) from None
     except yaml.MarkedYAMLError as exc:
         raise _marked_error(exc, path, offset, error, what) from None
     except yaml.YAMLError as exc:
@@ -151,10 +154,11 @@ _Loader.yaml_implicit_resolvers = {
 
 
 class _Problem(Exception):
-    def __init__(self, message: str, yaml_line: int) -> None:
+    def __init__(self, message: str, yaml_line: int, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.yaml_line = yaml_line
+        self.hint = hint
 
 
 def _parse(text: str, offset: int) -> tuple[Any, Located]:
@@ -166,14 +170,15 @@ def _parse(text: str, offset: int) -> tuple[Any, Located]:
             return None, Located()
         # Before any value is built: an alias makes a node appear twice, and a few
         # hundred bytes of nested aliases would expand to gigabytes.
-        _refuse_aliases(node)
+        _check_nodes(node)
         data = loader.construct_document(node)
     finally:
         loader.dispose()
     return data, _locate(node, offset)
 
 
-def _refuse_aliases(root: yaml.Node) -> None:
+def _check_nodes(root: yaml.Node) -> None:
+    """Refuse aliases, and control characters that YAML escapes ("\\x01", "\\0") let in."""
     seen: set[int] = set()
     pending = [root]
     while pending:
@@ -189,6 +194,11 @@ def _refuse_aliases(root: yaml.Node) -> None:
         elif isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 pending.extend((key, value))
+        elif isinstance(node, yaml.ScalarNode):
+            found = _CONTROL.search(node.value)
+            if found is not None:
+                message = _control_message(found.group())
+                raise _Problem(message, node.start_mark.line, _CONTROL_HINT)
 
 
 def _locate(node: yaml.Node, offset: int) -> Located:

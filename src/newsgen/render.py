@@ -20,6 +20,7 @@ from newsgen import urls
 from newsgen.config import Config
 from newsgen.countries import country_name, region_name
 from newsgen.errors import TemplateError
+from newsgen.frontmatter import CONTROL_CHARACTERS
 from newsgen.locales import parse_locale
 from newsgen.model import Article, Page
 from newsgen.theme import search_path
@@ -61,7 +62,9 @@ def render_markdown(text: str, allow_raw_html: bool) -> Markup:
             url_schemes=_URL_SCHEMES,
             link_rel="noopener noreferrer",
         )
-    return Markup(rendered)
+    # A character reference (&#1;, &#xFFFF;) is decoded by the sanitizer into a character
+    # that no page or feed may carry; the loader refuses the characters themselves.
+    return Markup(CONTROL_CHARACTERS.sub("", rendered))
 
 
 @functools.cache
