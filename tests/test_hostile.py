@@ -6,13 +6,18 @@ limit and a timeout, so that a regression fails the test instead of the machine.
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import json
 import os
 import re
 import resource
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -277,3 +282,406 @@ def test_junk_language_tags_are_refused(
     assert _build(config.root) == 1
 
     assert "articles/a.md:5: " in capsys.readouterr().err
+
+
+# --- helpers for the output folder -------------------------------------------------------------
+
+
+def _leftovers(output: Path) -> list[str]:
+    """Anything a build left beside the output folder: staging folders, old builds, locks."""
+    return sorted(p.name for p in output.parent.glob(f".{output.name}.*"))
+
+
+def _matches_manifest(output: Path) -> None:
+    """Every file the manifest lists is there, with the bytes it lists."""
+    manifest = json.loads((output / ".newsgen-manifest.json").read_text())
+    for url, entry in manifest["files"].items():
+        data = (output / url).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], url
+
+
+@pytest.fixture
+def enforced_permissions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Folder write permission enforced as the kernel enforces it for anyone but root.
+
+    Where the tests run as root, chmod stops nothing; the calls that change a folder's
+    entries are then refused here as they would be for the folder's owner.
+    """
+    if os.geteuid() != 0:
+        return
+
+    def check(path: Any, dir_fd: int | None = None) -> None:
+        name = os.fspath(path)
+        if dir_fd is not None and not os.path.isabs(name):
+            mode = os.fstat(dir_fd).st_mode
+        else:
+            mode = os.stat(os.path.dirname(os.path.abspath(name))).st_mode
+        if not mode & stat.S_IWUSR:
+            raise PermissionError(errno.EACCES, "Permission denied", name)
+
+    def guard(name: str, *checked: int, creating: bool = False) -> None:
+        real = getattr(os, name)
+
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not creating or (args[1] & os.O_CREAT and not os.path.exists(args[0])):
+                for index in checked:
+                    check(args[index], kwargs.get("dir_fd"))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(os, name, guarded)
+
+    for name in ("mkdir", "unlink", "remove", "rmdir"):
+        guard(name, 0)
+    for name in ("rename", "replace"):
+        guard(name, 0, 1)
+    guard("link", 1)
+    guard("symlink", 1)
+    guard("open", 0, creating=True)
+
+
+# --- 1. overlapping builds ---------------------------------------------------------------------
+
+
+def test_a_second_build_waits_for_the_first_and_says_so(site: Callable[..., Config]) -> None:
+    from newsgen.write import lock_output
+
+    config = site({"a.md": article_text("First")})
+    output = config.path("output")
+    with lock_output(output):  # a build in this process holds the folder
+        child = subprocess.Popen(
+            [sys.executable, "-m", "newsgen.cli", "--root", str(config.root), "build"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(_PACKAGE_ROOT)},
+        )
+        assert child.stderr is not None
+        line = child.stderr.readline()  # it waits, and says so, while the lock is held
+        assert child.poll() is None
+        assert not output.exists()
+    _, err = child.communicate(timeout=120)
+
+    assert re.fullmatch(
+        r"_site: warning: another build \(process \d+\) is writing this folder; "
+        r"waiting for it to finish\n",
+        line,
+    )
+    assert child.returncode == 0, err
+    assert (output / "articles" / "first.html").is_file()
+    assert _leftovers(output) == []
+
+
+def test_with_no_wait_a_second_build_fails_clearly(site: Callable[..., Config]) -> None:
+    from newsgen.write import lock_output
+
+    config = site({"a.md": article_text("First")})
+    output = config.path("output")
+    with lock_output(output):
+        done = run_newsgen(config.root, "build", "--no-wait", timeout=60)
+
+    assert done.returncode == 3
+    assert re.fullmatch(
+        r"_site: another build \(process \d+\) is writing this folder "
+        r"\(try again when it has finished\)\n",
+        done.stderr,
+    )
+    assert not output.exists()
+
+
+def test_a_missing_page_is_never_trusted_by_the_no_change_shortcut(
+    site: Callable[..., Config],
+) -> None:
+    config = site({"a.md": article_text("First"), "b.md": article_text("Second")})
+    assert _build(config.root) == 0
+    output = config.path("output")
+    whole = snapshot(output)
+    (output / "index.html").unlink()
+    (output / "articles" / "first.html").write_text("damaged")
+
+    assert _build(config.root) == 0
+
+    assert snapshot(output) == whole
+
+
+def test_a_missing_page_is_restored_when_other_inputs_changed_too(
+    site: Callable[..., Config],
+) -> None:
+    config = site({"a.md": article_text("First"), "b.md": article_text("Second")})
+    assert _build(config.root) == 0
+    output = config.path("output")
+    (output / "articles" / "first.html").unlink()
+    (config.path("source") / "c.md").write_text(article_text("Third"))
+
+    assert _build(config.root) == 0
+
+    assert (output / "articles" / "first.html").is_file()
+    _matches_manifest(output)
+
+
+def test_recovery_removes_only_what_a_dead_build_left(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text("First")})
+    assert _build(config.root) == 0
+    output = config.path("output")
+    dead = output.parent / f".{output.name}.staging-999999"
+    dead.mkdir()
+    (dead / ".newsgen-staging").touch()
+    (dead / "half.html").write_text("half")
+    stranger = output.parent / f".{output.name}.staging-notes"  # not a build's: no mark
+    stranger.mkdir()
+    (config.path("source") / "b.md").write_text(article_text("Second"))
+
+    assert _build(config.root) == 0
+
+    assert _leftovers(output) == [stranger.name]
+
+
+# --- 6. a symlinked output folder -------------------------------------------------------------
+
+
+def test_a_symlinked_output_folder_is_published_through(
+    site: Callable[..., Config], tmp_path: Path
+) -> None:
+    config = site({"a.md": article_text("First")})
+    deploy = tmp_path / "deploy"
+    deploy.mkdir()
+    output = config.path("output")
+    output.symlink_to(deploy / "site")  # the folder it names does not exist yet
+
+    assert _build(config.root) == 0
+    (config.path("source") / "b.md").write_text(article_text("Second"))
+    assert _build(config.root) == 0
+    assert _build(config.root) == 0
+
+    assert output.is_symlink() and os.readlink(output) == str(deploy / "site")
+    assert (deploy / "site" / "articles" / "second.html").is_file()
+    _matches_manifest(deploy / "site")
+    assert _leftovers(output) == [] and _leftovers(deploy / "site") == []
+
+
+def test_an_output_link_that_loops_is_refused(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text("First")})
+    config.path("output").symlink_to("_site")
+
+    assert _build(config.root) == 3
+
+    err = capsys.readouterr().err
+    assert "_site: the output folder is a link that cannot be followed: " in err
+    assert config.path("output").is_symlink()
+
+
+# --- 8. a damaged manifest ---------------------------------------------------------------------
+
+
+def test_a_damaged_manifest_rebuilds_everything_and_keeps_unproven_files(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = site({"a.md": article_text("First"), "b.md": article_text("Second")})
+    assert _build(config.root) == 0
+    output = config.path("output")
+    (config.path("source") / "b.md").unlink()  # its page is now one newsgen cannot prove
+    (output / "CNAME").write_text("archive.example.org\n")
+    (output / ".newsgen-manifest.json").write_text('{"files": {"index.html": ')
+    capsys.readouterr()
+
+    assert _build(config.root) == 0
+
+    err = capsys.readouterr().err
+    assert "_site: warning: the manifest .newsgen-manifest.json could not be used" in err
+    assert "every page was rebuilt, and 2 file(s) newsgen cannot prove it wrote were kept" in err
+    assert (output / "CNAME").is_file() and (output / "articles" / "second.html").is_file()
+    _matches_manifest(output)
+    reference = make_site(tmp_path / "reference", {"a.md": article_text("First")})
+    assert _build(reference.root) == 0
+    fresh = snapshot(reference.path("output"))
+    built = snapshot(output)
+    assert {url: built[url] for url in fresh} == fresh
+    assert _build(config.root) == 0
+    assert "warning" not in capsys.readouterr().err
+
+
+# --- 9. broken file systems: one line naming the path, never a traceback -----------------------
+
+
+def test_a_full_disk_is_a_message_and_the_site_stays(
+    site: Callable[..., Config],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = site({"a.md": article_text("First")})
+    assert _build(config.root) == 0
+    output = config.path("output")
+    before = snapshot(output)
+    write_bytes = Path.write_bytes
+
+    def full(self: Path, data: Any) -> int:
+        if ".staging-" in str(self):
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return write_bytes(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    (config.path("source") / "b.md").write_text(article_text("Second"))
+
+    assert _build(config.root) == 3
+
+    err = capsys.readouterr().err
+    assert re.search(
+        r"^\._site\.staging-\d+/\S+: cannot write the new site: No space left on device; "
+        r"the last site was left as it was$",
+        err,
+        re.M,
+    ), err
+    assert snapshot(output) == before
+    assert _leftovers(output) == []
+
+
+def test_a_read_only_project_folder_is_a_message(
+    site: Callable[..., Config],
+    capsys: pytest.CaptureFixture[str],
+    enforced_permissions: None,
+) -> None:
+    config = site({"a.md": article_text("First")})
+    config.root.chmod(0o555)
+    try:
+        assert _build(config.root) == 3
+    finally:
+        config.root.chmod(0o755)
+
+    err = capsys.readouterr().err
+    assert "._site.lock: cannot write beside the output folder: Permission denied" in err
+    assert "Traceback" not in err
+
+
+def test_a_read_only_site_does_not_stop_later_builds(
+    site: Callable[..., Config],
+    capsys: pytest.CaptureFixture[str],
+    enforced_permissions: None,
+) -> None:
+    config = site({"a.md": article_text("First", countries="[UZ]")})
+    assert _build(config.root) == 0
+    output = config.path("output")
+    for folder in [output, *(p for p in output.rglob("*") if p.is_dir())]:
+        folder.chmod(0o555)
+    (config.path("source") / "b.md").write_text(article_text("Second"))
+
+    assert _build(config.root) == 0
+    (config.path("source") / "c.md").write_text(article_text("Third"))
+    assert _build(config.root) == 0
+
+    assert "Traceback" not in capsys.readouterr().err
+    assert (output / "articles" / "third.html").is_file()
+    _matches_manifest(output)
+    assert _leftovers(output) == []
+
+
+def test_a_foreign_folder_where_a_page_must_go_is_refused(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text("First")})
+    assert _build(config.root) == 0
+    output = config.path("output")
+    (output / "articles" / "second.html").mkdir()
+    (output / "articles" / "second.html" / "notes.txt").write_text("mine")
+    before = snapshot(output)
+    (config.path("source") / "b.md").write_text(article_text("Second"))
+
+    assert _build(config.root) == 3
+
+    err = capsys.readouterr().err
+    assert "_site/articles/second.html: refusing to replace articles/second.html" in err
+    assert snapshot(output) == before
+    assert _leftovers(output) == []
+
+
+def test_a_foreign_file_where_a_folder_must_go_is_refused(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text("First")})
+    assert _build(config.root) == 0
+    output = config.path("output")
+    (output / "feeds" / "countries").write_text("mine")
+    before = snapshot(output)
+    (config.path("source") / "b.md").write_text(article_text("Second", countries="[UZ]"))
+
+    assert _build(config.root) == 3
+
+    err = capsys.readouterr().err
+    assert "_site/feeds/countries: refusing to replace feeds/countries" in err
+    assert snapshot(output) == before
+
+
+def test_an_output_folder_below_a_file_is_a_message(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text("First")})
+    (config.root / "notes.txt").write_text("a file")
+
+    assert _build(config.root, "--output", "notes.txt/site") == 3
+
+    err = capsys.readouterr().err
+    assert err == "notes.txt: the output folder cannot be made: this is a file, not a folder\n"
+
+
+def test_an_article_link_to_itself_is_a_message(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text("First")})
+    os.symlink("self.md", config.path("source") / "self.md")
+
+    assert _build(config.root) == 1
+
+    assert "articles/self.md: this link leads round in a loop" in capsys.readouterr().err
+
+
+# --- 10. output inside an input folder ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("inside", "what"),
+    [("static/site", "static"), ("articles/out", "articles"), ("templates/x", "templates")],
+)
+def test_an_output_folder_inside_an_input_folder_is_refused(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str], inside: str, what: str
+) -> None:
+    config = site({"a.md": article_text("First")})
+
+    assert _build(config.root, "--output", inside) == 3
+
+    err = capsys.readouterr().err
+    assert f"it is inside the {what} folder" in err
+    assert not (config.root / inside).exists()
+
+
+# --- 11. foreign folders, empty or not ---------------------------------------------------------
+
+
+def test_foreign_empty_folders_are_kept(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text("First")})
+    assert _build(config.root) == 0
+    output = config.path("output")
+    (output / ".well-known").mkdir()
+    (output / ".git" / "refs" / "tags").mkdir(parents=True)
+    (output / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (output / "articles" / "drafts").mkdir()
+
+    for name in ("b.md", "c.md"):
+        (config.path("source") / name).write_text(article_text(f"Article {name}"))
+        assert _build(config.root) == 0
+
+    assert (output / ".well-known").is_dir()
+    assert (output / ".git" / "refs" / "tags").is_dir()
+    assert (output / ".git" / "HEAD").is_file()
+    assert (output / "articles" / "drafts").is_dir()
+
+
+def test_a_folder_newsgen_emptied_goes(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text("First", countries="[UZ]")})
+    assert _build(config.root) == 0
+    output = config.path("output")
+    assert (output / "feeds" / "countries").is_dir()
+    (config.path("source") / "a.md").write_text(article_text("First"))
+
+    assert _build(config.root) == 0
+
+    assert not (output / "feeds" / "countries").exists()

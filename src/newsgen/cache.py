@@ -9,6 +9,7 @@ The cache is an optimisation only: deleting it changes no output.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -110,8 +111,8 @@ class BuildInfo:
 
     inputs: str
     """The snapshot of the inputs it read (deps.input_snapshot)."""
-    manifest: tuple[int, int, int]
-    """The stamp of the manifest it left (write.manifest_stamp): ties this record to the folder."""
+    site: str
+    """The stamp of the site it left (write.site_stamp): ties this record to the folder."""
     articles: int
     pages: int
     warnings: tuple[BuildWarning, ...] = ()
@@ -129,10 +130,9 @@ def read_build_info(folder: Path, output: Path) -> BuildInfo | None:
         warnings = tuple(
             BuildWarning(str(m), None if p is None else Path(p), n) for m, p, n in data["warnings"]
         )
-        stamp = tuple(int(n) for n in data["manifest"])
         return BuildInfo(
             str(data["inputs"]),
-            (stamp[0], stamp[1], stamp[2]),
+            str(data["site"]),
             int(data["articles"]),
             int(data["pages"]),
             warnings,
@@ -145,7 +145,7 @@ def save_build_info(folder: Path, output: Path, info: BuildInfo) -> None:
     """Remember what this build read, for the next one to compare with."""
     data = {
         "inputs": info.inputs,
-        "manifest": info.manifest,
+        "site": info.site,
         "articles": info.articles,
         "pages": info.pages,
         "warnings": [
@@ -181,5 +181,8 @@ class HtmlCache:
     def put(self, body_digest: str, html: str) -> None:
         """Keep a body's HTML for the next build."""
         path = self._path(body_digest)
-        if path is not None:
+        if path is None:
+            return
+        # An unwritable cache folder is reported once, when the records are saved.
+        with contextlib.suppress(OSError):
             replace_file(path, html.encode("utf-8"))

@@ -65,6 +65,11 @@ def make_parser() -> argparse.ArgumentParser:
         help="render on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786); "
         "needs newsgen[dask]",
     )
+    build.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="fail (exit 3) instead of waiting while another build writes the output folder",
+    )
 
     check = commands.add_parser(
         "check", help="check articles, settings, templates and links; write nothing"
@@ -194,6 +199,8 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
             full=getattr(args, "full", False),
             force=getattr(args, "force", False),
             renderer=renderer,
+            wait=not getattr(args, "no_wait", False),
+            on_wait=lambda note: print(note.describe(config.root), file=err, flush=True),
         )
     _print_warnings(report.warnings, config.root, err)
     print(

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from newsgen.cache import (
@@ -33,7 +34,15 @@ from newsgen.deps import (
 )
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, raise_if_any
 from newsgen.model import Article, Page
-from newsgen.write import Entry, Staging, check_output_folder, manifest_stamp, recover
+from newsgen.write import (
+    Entry,
+    Staging,
+    check_output_folder,
+    lock_output,
+    real_output,
+    recover,
+    site_stamp,
+)
 
 if TYPE_CHECKING:
     import jinja2
@@ -63,18 +72,31 @@ def build(
     force: bool = False,
     workers: int | None = None,
     renderer: Renderer | None = None,
+    wait: bool = True,
+    on_wait: Callable[[BuildWarning], None] | None = None,
 ) -> BuildReport:
     """Build the site into the output folder, or raise BuildFailed and leave it untouched.
 
     renderer: where pages render (default: this machine, on `workers` processes).
+
+    Builds of one output folder run one at a time: another build's lock is waited for
+    (on_wait hears of it once) or, when not wait, is an OutputError.
     """
     started = time.perf_counter()
-    output = config.path("output")
     check_output_folder(config, force)
-    recover(output)
+    output = real_output(config.path("output"))  # through a symlinked folder, to its target
+    with lock_output(output, wait=wait, on_wait=on_wait):
+        # Under the lock, anything a build left beside the folder is a dead build's.
+        recovered = recover(output)
+        report = _build_locked(config, output, full, renderer or LocalPool(workers))
+    report.warnings[:0] = recovered
+    report.seconds = time.perf_counter() - started
+    return report
 
-    # Skip: when no input changed since the build the output folder holds, there is
-    # nothing to do, and no article need even be read.
+
+def _build_locked(config: Config, output: Path, full: bool, renderer: Renderer) -> BuildReport:
+    # Skip: when no input changed since the build the output folder holds, and the folder
+    # still holds every file that build listed, as it left them, there is nothing to do.
     inputs = input_snapshot(config)
     last = read_build_info(config.path("cache"), output)
     if (
@@ -82,10 +104,9 @@ def build(
         and last is not None
         and last.inputs == inputs
         and snapshot_is_trusted(inputs)
-        and last.manifest == manifest_stamp(output)
+        and last.site == site_stamp(output)
     ):
-        seconds = time.perf_counter() - started
-        return BuildReport(last.articles, last.pages, seconds=seconds, warnings=list(last.warnings))
+        return BuildReport(last.articles, last.pages, warnings=list(last.warnings))
 
     from newsgen.pages import plan_pages, static_files
 
@@ -102,7 +123,11 @@ def build(
         rendered = 0
         bundled = _bundle_files(pages, staging.old)
         for page, fingerprint, data in render_changed(
-            pages, config, staging.previous, full=full, renderer=renderer or LocalPool(workers)
+            pages,
+            config,
+            staging.previous,
+            full=full or staging.damaged is not None,
+            renderer=renderer,
         ):
             if data is None:
                 for url in bundled.get(page.url, [page.url]):
@@ -115,17 +140,21 @@ def build(
                 staging.put(page.url, data, fingerprint)
                 rendered += 1
         for url, path in static_files(config):
-            staging.put(url, path.read_bytes())
+            staging.put(url, _read_input(path))
         # Write: swap the staged build in at once, or write nothing when nothing changed.
         result = staging.publish()
     finally:
         staging.discard()
 
     # Remember what was read, so that the next build can see whether anything changed.
-    stamp = manifest_stamp(output)
+    stamp = site_stamp(output)
+    cache_warnings: list[BuildWarning] = []
     if stamp is not None:
         info = BuildInfo(inputs, stamp, len(archive.articles), len(pages), tuple(warnings))
-        save_build_info(config.path("cache"), output, info)
+        try:
+            save_build_info(config.path("cache"), output, info)
+        except OSError as exc:
+            cache_warnings.append(_cache_warning(config, exc))
 
     return BuildReport(
         articles=len(archive.articles),
@@ -133,8 +162,23 @@ def build(
         rendered=rendered,
         written=result.written,
         removed=result.removed,
-        seconds=time.perf_counter() - started,
-        warnings=warnings,
+        warnings=[*warnings, *result.warnings, *cache_warnings],
+    )
+
+
+def _read_input(path: Path) -> bytes:
+    """An input file's bytes, or a ContentError naming it."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"cannot read it: {exc.strerror or exc}", path) from None
+
+
+def _cache_warning(config: Config, exc: OSError) -> BuildWarning:
+    """The cache is an optimisation: a cache that cannot be written slows builds, nothing more."""
+    return BuildWarning(
+        f"cannot write the build cache: {exc.strerror or exc}; the next build will be slower",
+        Path(exc.filename) if exc.filename else config.path("cache"),
     )
 
 
@@ -149,7 +193,10 @@ def load_archive(config: Config, *, use_cache: bool = True) -> tuple[Archive, li
         errors.extend(ContentError(w.message, w.path, w.line) for w in warnings)
         warnings = []
     raise_if_any(errors, warnings)
-    cache.save()
+    try:
+        cache.save()
+    except OSError as exc:
+        warnings = [*warnings, _cache_warning(config, exc)]
     return build_archive(articles), warnings
 
 
@@ -235,7 +282,7 @@ def render_all(config: Config) -> dict[str, bytes]:
         else:
             files[page.url] = data or b""
     for url, path in static_files(config):
-        files[url] = path.read_bytes()
+        files[url] = _read_input(path)
     return files
 
 

@@ -80,7 +80,7 @@ class DevServer:
         """Build once; on failure, keep the last good site and remember the errors."""
         try:
             self.config, warnings = load_config(self.root, self.overrides)
-            report = build(self.config)
+            report = build(self.config, on_wait=lambda note: self.log(note.describe(self.root)))
             errors = None
             for warning in [*warnings, *report.warnings]:
                 self.log(warning.describe(self.root))

@@ -8,29 +8,43 @@ instant the output folder holds one whole build, the old or the new. A build
 that changes nothing creates no staging folder and writes nothing.
 
 The manifest (``.newsgen-manifest.json``) lists every file newsgen wrote, with
-its hash and its page's fingerprint. It is how newsgen knows what it may
+its hash, size and page's fingerprint. It is how newsgen knows what it may
 replace or remove, and it marks a folder as newsgen output.
+
+Builds of one output folder exclude each other: a build holds a lock on a file
+beside the folder (``.NAME.lock``) from before it recovers what a killed build
+left until after its swap, so a staging folder found beside the output is
+always a dead build's. The lock is a POSIX record lock: the kernel releases it
+when its process dies, and forked render workers do not inherit it. A
+symlinked output folder is published through: the staging folder is made
+beside the folder the link names, so the swap stays on one file system and the
+link itself is never replaced.
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsgen import urls
 from newsgen.config import Config
-from newsgen.errors import OutputError
+from newsgen.errors import BuildWarning, OutputError
 from newsgen.files import replace_file, walk
 
 _STAGING = ".staging-"
 _OLD = ".old-"
+_LOCK = ".lock"
 _STAGING_MARK = ".newsgen-staging"
 _MANIFEST_VERSION = 1
 
@@ -41,6 +55,8 @@ class Entry:
 
     sha256: str
     fingerprint: str = ""
+    size: int = -1
+    """The file's size in bytes; -1 where an older manifest did not record it."""
 
 
 @dataclass
@@ -50,48 +66,100 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     kept: int = 0
+    warnings: list[BuildWarning] = field(default_factory=list)
 
 
-def manifest_stamp(output: Path) -> tuple[int, int, int] | None:
-    """Identifies the manifest the output folder holds now: inode, size, modification time."""
+def real_output(output: Path) -> Path:
+    """The folder a build writes into: for a symlinked output folder, the folder it names."""
+    if os.path.islink(output):
+        try:
+            os.stat(output)
+        except FileNotFoundError:
+            pass  # a link to a folder that does not exist yet: the build makes it
+        except OSError as exc:
+            raise OutputError(
+                f"the output folder is a link that cannot be followed: {_reason(exc)}", output
+            ) from None
+    return Path(os.path.realpath(output))
+
+
+def site_stamp(output: Path) -> str | None:
+    """What the output folder holds now: every file its manifest lists, by size, time and inode.
+
+    None when the folder does not match its manifest (a listed file is missing or has
+    another size) or has no sound manifest: then no build may trust it to be current.
+    """
+    manifest = output / urls.MANIFEST
     try:
-        stat = (output / urls.MANIFEST).stat()
-    except OSError:
+        data = json.loads(manifest.read_bytes())
+        listed = data["files"] if data.get("version") == _MANIFEST_VERSION else None
+        info = os.stat(manifest)
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return None
-    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if not isinstance(listed, dict):
+        return None
+    digest = hashlib.sha256(f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}".encode())
+    root = str(output) + os.sep
+    for url, entry in listed.items():
+        try:
+            found = os.lstat(root + url)
+            size = entry["size"]
+        except (OSError, TypeError, KeyError):
+            return None
+        if found.st_size != size or not stat.S_ISREG(found.st_mode):
+            return None
+        digest.update(f"{url}\0{found.st_size}\0{found.st_mtime_ns}\0{found.st_ino}\0".encode())
+    return digest.hexdigest()
 
 
 def read_manifest(output: Path) -> dict[str, Entry] | None:
     """The manifest of a built site; None when the folder holds no newsgen output."""
+    entries, _ = _read_manifest(output)
+    return entries
+
+
+def _read_manifest(output: Path) -> tuple[dict[str, Entry] | None, str | None]:
+    """The manifest's entries (None: there is none), and what is wrong with it, if anything."""
+    path = output / urls.MANIFEST
     try:
-        data = json.loads((output / urls.MANIFEST).read_text(encoding="utf-8"))
-        if data.get("version") != _MANIFEST_VERSION:
-            return {}
-        return {url: Entry(**entry) for url, entry in data["files"].items()}
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or data.get("version") != _MANIFEST_VERSION:
+            return {}, "it is not a manifest this version of newsgen can read"
+        return {url: Entry(**entry) for url, entry in data["files"].items()}, None
     except FileNotFoundError:
-        return None
-    except (OSError, ValueError, KeyError, TypeError):
+        return None, None
+    except OSError as exc:
+        return {}, f"it cannot be read: {_reason(exc)}"
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # A damaged manifest still marks the folder as ours; every page is rebuilt.
-        return {}
+        return {}, f"it is damaged ({type(exc).__name__})"
 
 
 def check_output_folder(config: Config, force: bool = False) -> None:
     """Refuse an output folder where a build could destroy something."""
-    output = config.path("output").resolve()
+    output = real_output(config.path("output"))
     home = Path.home().resolve()
-    protected = {
-        config.root.resolve(): "the project folder",
+    inputs = {
         config.path("source").resolve(): "the articles folder",
         config.path("templates").resolve(): "the templates folder",
         config.path("static").resolve(): "the static folder",
+    }
+    protected = {
+        config.root.resolve(): "the project folder",
+        **inputs,
         home: "your home folder",
         Path(output.anchor): "the root of the file system",
     }
     for folder, what in protected.items():
         if output == folder or folder.is_relative_to(output):
             raise OutputError(f"refusing to build into {output}: it is or holds {what}", output)
-    if output.exists() and not output.is_dir():
-        raise OutputError("the output path exists and is not a folder", output)
+    for folder, what in inputs.items():
+        # Inside an input folder, each build would read the last one as input.
+        if output.is_relative_to(folder):
+            raise OutputError(f"refusing to build into {output}: it is inside {what}", output)
+    blocker = _file_in_the_way(output)
+    if blocker is not None:
+        raise OutputError("the output folder cannot be made: this is a file, not a folder", blocker)
     if force or not output.is_dir() or (output / urls.MANIFEST).is_file():
         return
     if any(output.iterdir()):
@@ -102,15 +170,127 @@ def check_output_folder(config: Config, force: bool = False) -> None:
         )
 
 
-def recover(output: Path) -> None:
-    """Finish or undo what a killed build left beside the output folder."""
+def _file_in_the_way(output: Path) -> Path | None:
+    """The output path or one of its parents, where that is something other than a folder."""
+    for path in (output, *output.parents):
+        try:
+            info = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # the one in the way is further up
+        except OSError:
+            return path
+        return None if stat.S_ISDIR(info.st_mode) else path
+    return None
+
+
+@contextmanager
+def lock_output(
+    output: Path, *, wait: bool = True, on_wait: Callable[[BuildWarning], None] | None = None
+) -> Iterator[None]:
+    """Hold the output folder for one build; another build waits for it, or fails when not wait.
+
+    Excludes builds in other processes; one process runs one build of a folder at a time.
+    """
+    lock = output.parent / f".{output.name}{_LOCK}"
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = _acquire(lock, output, wait, on_wait)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write beside the output folder: {_reason(exc)}", exc.filename or lock
+        ) from None
+    try:
+        yield
+    finally:
+        # Unlinked while held: a build that opened the old file sees it is gone and retries.
+        with suppress(OSError):
+            os.unlink(lock)
+        os.close(descriptor)
+
+
+def _acquire(
+    lock: Path, output: Path, wait: bool, on_wait: Callable[[BuildWarning], None] | None
+) -> int:
+    told = False
+    while True:
+        descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            try:
+                fcntl.lockf(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                    raise
+                holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
+                busy = f"another build (process {holder or '?'}) is writing this folder"
+                if not wait:
+                    raise OutputError(busy, output, hint="try again when it has finished") from None
+                if on_wait is not None and not told:
+                    on_wait(BuildWarning(f"{busy}; waiting for it to finish", output))
+                    told = True
+                fcntl.lockf(descriptor, fcntl.LOCK_EX)
+            if _same_file(descriptor, lock):
+                os.ftruncate(descriptor, 0)
+                os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+                return descriptor
+        except BaseException:
+            os.close(descriptor)
+            raise
+        os.close(descriptor)  # the holder removed the file as it finished: lock the new one
+
+
+def _same_file(descriptor: int, path: Path) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(descriptor)
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
+
+
+def recover(output: Path) -> list[BuildWarning]:
+    """Finish or undo what a killed build left beside the output folder.
+
+    Call it holding the lock (lock_output): then whatever it finds is a dead build's.
+    A leftover that cannot be removed is a warning, never a failed build.
+    """
+    warnings: list[BuildWarning] = []
     for leftover in sorted(_leftovers(output)):
         if leftover.name.startswith(f".{output.name}{_OLD}") and not output.exists():
-            leftover.rename(output)  # killed between the two renames: put the old site back
+            try:
+                leftover.rename(output)  # killed between the two renames: put the old site back
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot put the last site back in place: {_reason(exc)}", leftover
+                ) from None
         elif (leftover / _STAGING_MARK).exists() or (leftover / urls.MANIFEST).exists():
             # A half-made build, or the previous one swapped out: its files are ours,
             # and any foreign file in it lives on as a link in the output folder.
-            shutil.rmtree(leftover)
+            warnings.extend(_remove_build(leftover))
+    return warnings
+
+
+def _remove_build(folder: Path) -> list[BuildWarning]:
+    """Remove a staging folder or a swapped-out build; a folder made read-only is made writable.
+
+    Every folder in it was made by a build (foreign folders are made anew in staging), so
+    changing their permissions touches nothing of anyone else's.
+    """
+
+    def retry(function: Callable[..., object], path: str, _: object) -> None:
+        parent = os.path.dirname(path)
+        os.chmod(parent, os.stat(parent).st_mode | stat.S_IRWXU)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, os.stat(path).st_mode | stat.S_IRWXU)
+            shutil.rmtree(path)
+        else:
+            function(path)
+
+    try:
+        shutil.rmtree(folder, onerror=retry)
+    except OSError as exc:
+        message = f"cannot remove a finished build's leftover folder: {_reason(exc)}"
+        return [BuildWarning(message, folder)]
+    return []
 
 
 def _leftovers(output: Path) -> Iterator[Path]:
@@ -133,31 +313,49 @@ def safe_url(url: str) -> str:
 
 
 class Staging:
-    """A build's new files, gathered beside the live site until publish swaps them in."""
+    """A build's new files, gathered beside the live site until publish swaps them in.
+
+    output must be the real folder (real_output), and the build must hold its lock.
+    """
 
     def __init__(self, output: Path) -> None:
         self.output = output
-        self.old = read_manifest(output) or {}
+        old, problem = _read_manifest(output)
+        self.old = old or {}
+        self.damaged = problem
+        """What is wrong with the live site's manifest; then no file in it is provably ours."""
         self.new: dict[str, Entry] = {}
         self.changed: list[str] = []
         self.folder: Path | None = None
 
     def previous(self, url: str) -> Entry | None:
-        """What the live site's manifest says of a page."""
-        return self.old.get(url)
+        """What the live site's manifest says of a page, if the file is still as it says."""
+        entry = self.old.get(url)
+        if entry is None or not self._intact(url, entry):
+            return None
+        return entry
+
+    def _intact(self, url: str, entry: Entry) -> bool:
+        try:
+            found = os.lstat(os.path.join(self.output, url))
+        except OSError:
+            return False
+        return stat.S_ISREG(found.st_mode) and found.st_size == entry.size
 
     def put(self, url: str, data: bytes, fingerprint: str = "") -> None:
         """Add a file; it is written only if its bytes differ from the live site's."""
         self._claim(url)
         sha = hashlib.sha256(data).hexdigest()
-        self.new[url] = Entry(sha, fingerprint)
+        self.new[url] = Entry(sha, fingerprint, len(data))
         previous = self.old.get(url)
-        if previous is not None and previous.sha256 == sha and (self.output / url).is_file():
+        if previous is not None and previous.sha256 == sha and self._intact(url, previous):
             return
-        folder = self._folder()
-        target = folder / url
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        try:
+            target = self._folder() / url
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:
+            raise _cannot_write(exc, self.folder) from None
         self.changed.append(url)
 
     def keep(self, url: str) -> None:
@@ -172,36 +370,55 @@ class Staging:
 
     def _folder(self) -> Path:
         if self.folder is None:
-            self.folder = self.output.parent / f".{self.output.name}{_STAGING}{os.getpid()}"
-            self.folder.mkdir(parents=True)
-            (self.folder / _STAGING_MARK).touch()
+            folder = self.output.parent / f".{self.output.name}{_STAGING}{os.getpid()}"
+            folder.mkdir(parents=True)
+            self.folder = folder
+            (folder / _STAGING_MARK).touch()
         return self.folder
 
     def unchanged(self) -> bool:
         """True when publishing would not change a single file."""
-        return not self.changed and set(self.new) == set(self.old) and self.output.is_dir()
+        return (
+            not self.changed
+            and self.damaged is None
+            and set(self.new) == set(self.old)
+            and self.output.is_dir()
+        )
 
     def publish(self) -> WriteReport:
         """Swap the new build in, atomically; write nothing when nothing changed."""
         removed = sorted(set(self.old) - set(self.new))
         report = WriteReport(written=sorted(self.changed), removed=removed)
         report.kept = len(self.new) - len(self.changed)
-        if self.unchanged():
-            if self.new != self.old:
-                _write_manifest(self.output, self.new, atomic=True)
-            return report
-        folder = self._folder()
-        self._link_unchanged(folder)
-        self._carry_foreign_files(folder)
-        _write_manifest(folder, self.new, atomic=False)
-        (folder / _STAGING_MARK).unlink()
-        _swap(folder, self.output)
+        try:
+            if self.unchanged():
+                if self.new != self.old:
+                    _write_manifest(self.output, self.new, atomic=True)
+                return report
+            folder = self._folder()
+            self._link_unchanged(folder)
+            kept = self._carry_foreign_files(folder)
+            _write_manifest(folder, self.new, atomic=False)
+            (folder / _STAGING_MARK).unlink()
+        except OSError as exc:
+            raise _cannot_write(exc, self.folder) from None
+        if self.damaged is not None:
+            report.warnings.append(
+                BuildWarning(
+                    f"the manifest {urls.MANIFEST} could not be used ({self.damaged}): "
+                    f"every page was rebuilt, and {kept} file(s) newsgen cannot prove it "
+                    "wrote were kept",
+                    self.output,
+                )
+            )
+        report.warnings.extend(_swap(folder, self.output))
+        self.folder = None  # swapped in: no longer ours to discard
         return report
 
     def discard(self) -> None:
         """Drop the staging folder after a failed build; the live site is untouched."""
         if self.folder is not None and self.folder.exists():
-            shutil.rmtree(self.folder)
+            _remove_build(self.folder)  # what stays behind, the next build's recover removes
         self.folder = None
 
     def _link_unchanged(self, folder: Path) -> None:
@@ -211,27 +428,70 @@ class Staging:
             if url not in changed:
                 linker.link(url)
 
-    def _carry_foreign_files(self, folder: Path) -> None:
+    def _carry_foreign_files(self, folder: Path) -> int:
+        """Link every file newsgen did not write into the staging folder; make every such folder.
+
+        Returns how many files were carried across.
+        """
         if not self.output.is_dir():
-            return
+            return 0
         ours = set(self.old) | {urls.MANIFEST}
+        # Folders that hold a file newsgen wrote are newsgen's: left empty, they go.
+        our_folders = _with_parents({url.rpartition("/")[0] for url in ours})
+        new_folders = _with_parents({url.rpartition("/")[0] for url in self.new})
         linker = _Linker(str(self.output), str(folder))
-        for url in _walk_urls(self.output):
+        carried = 0
+        for found in walk(self.output, hidden=True, folders=True):
+            url = found.relative
+            if found.kind == "problem":
+                raise OutputError(found.problem, found.path)
             if url in ours:
                 continue
-            if url in self.new:
-                raise OutputError(
-                    f"refusing to replace {url}: newsgen did not write it", self.output / url
-                )
+            if found.kind == "folder":
+                if url in our_folders:
+                    continue
+                self._refuse_to_cover(url, found.path, new_folders, folder_ok=True)
+                linker.folder(url)
+                continue
+            if self.damaged is not None and url in self.new:
+                continue  # most likely an earlier build's page: replaced by the new one
+            self._refuse_to_cover(url, found.path, new_folders, folder_ok=False)
             linker.link(url)
+            carried += 1
+        return carried
+
+    def _refuse_to_cover(self, url: str, path: str, new_folders: set[str], folder_ok: bool) -> None:
+        """A foreign file or folder must not stand where the new build puts a page or a folder."""
+        parts = url.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            if prefix in self.new:
+                shown = os.path.join(self.output, prefix)
+                raise OutputError(f"refusing to replace {prefix}: newsgen did not write it", shown)
+        if not folder_ok and url in new_folders:
+            raise OutputError(f"refusing to replace {url}: newsgen did not write it", path)
 
 
-def _walk_urls(folder: Path) -> Iterator[str]:
-    """Every file (and link, unfollowed) below a folder, as a '/'-separated path relative to it."""
-    for found in walk(folder, hidden=True):
-        if found.kind == "problem":
-            raise OutputError(found.problem, found.path)
-        yield found.relative
+def _with_parents(folders: set[str]) -> set[str]:
+    """Folders and every folder above them, as '/'-separated paths ('' is the top)."""
+    result: set[str] = set()
+    for folder in folders:
+        while folder and folder not in result:
+            result.add(folder)
+            folder = folder.rpartition("/")[0]
+    return result
+
+
+def _cannot_write(exc: OSError, staging: Path | None) -> OutputError:
+    """An OSError while staging, as a message naming the path; the live site is untouched."""
+    path = exc.filename or staging
+    return OutputError(
+        f"cannot write the new site: {_reason(exc)}; the last site was left as it was", path
+    )
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 class _Linker:
@@ -242,11 +502,14 @@ class _Linker:
         self.target = target
         self.made: set[str] = set()
 
+    def folder(self, url: str) -> None:
+        """Make a folder in the target tree."""
+        if url not in self.made:
+            os.makedirs(os.path.join(self.target, url), exist_ok=True)
+            self.made.add(url)
+
     def link(self, url: str) -> None:
-        folder, _, _ = url.rpartition("/")
-        if folder not in self.made:
-            os.makedirs(os.path.join(self.target, folder), exist_ok=True)
-            self.made.add(folder)
+        self.folder(url.rpartition("/")[0])
         source = os.path.join(self.source, url)
         target = os.path.join(self.target, url)
         if os.path.islink(source):
@@ -263,7 +526,7 @@ def _write_manifest(folder: Path, entries: dict[str, Entry], atomic: bool) -> No
         "generator": "newsgen",
         "version": _MANIFEST_VERSION,
         "files": {
-            url: {"sha256": e.sha256, "fingerprint": e.fingerprint}
+            url: {"sha256": e.sha256, "fingerprint": e.fingerprint, "size": e.size}
             for url, e in sorted(entries.items())
         },
     }
@@ -278,18 +541,21 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def _swap(staging: Path, output: Path) -> None:
-    """Put staging where output is; what was live is removed after."""
-    if not output.exists():
+def _swap(staging: Path, output: Path) -> list[BuildWarning]:
+    """Put staging where output is; then remove what was live (failing that, a warning)."""
+    try:
+        if not output.exists():
+            staging.rename(output)
+            return []
+        if _exchange(staging, output):
+            # Now the previous build; its foreign files live on as links.
+            return _remove_build(staging)
+        old = output.parent / f".{output.name}{_OLD}{os.getpid()}"
+        output.rename(old)
         staging.rename(output)
-        return
-    if _exchange(staging, output):
-        shutil.rmtree(staging)  # now the previous build; its foreign files live on as links
-        return
-    old = output.parent / f".{output.name}{_OLD}{os.getpid()}"
-    output.rename(old)
-    staging.rename(output)
-    shutil.rmtree(old)
+    except OSError as exc:
+        raise _cannot_write(exc, staging) from None
+    return _remove_build(old)
 
 
 def _exchange(a: Path, b: Path) -> bool:
