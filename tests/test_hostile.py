@@ -685,3 +685,54 @@ def test_a_folder_newsgen_emptied_goes(site: Callable[..., Config]) -> None:
     assert _build(config.root) == 0
 
     assert not (output / "feeds" / "countries").exists()
+
+
+# --- 3. serve keeps watching after any failure -------------------------------------------------
+
+
+def test_serve_shows_any_failure_and_keeps_rebuilding(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import http.client
+    import time
+
+    from newsgen import serve
+
+    config = site({"a.md": article_text("First story", body="Original words.\n")})
+    article = config.path("source") / "a.md"
+    real_build = serve.build
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        if "Broken" in article.read_text():
+            raise RuntimeError("a bug, not a user's mistake")
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(serve, "build", flaky)
+    dev = serve.DevServer(config.root, port=0)
+    dev.start()
+
+    def page() -> str:
+        host, port = dev.httpd.server_address[:2]
+        connection = http.client.HTTPConnection(str(host), int(port), timeout=5)
+        connection.request("GET", "/articles/first-story.html")
+        body = connection.getresponse().read().decode()
+        connection.close()
+        return body
+
+    def wait_for(check: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 30
+        while not check():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.1)
+
+    try:
+        article.write_text(article.read_text().replace("Original", "Broken"))
+        wait_for(lambda: 'id="newsgen-error"' in page())
+        assert "RuntimeError: a bug, not a user&#x27;s mistake" in page()
+        assert "Original words." in page()  # the last good build is still served
+
+        article.write_text(article.read_text().replace("Broken", "Fixed"))
+        wait_for(lambda: "Fixed words." in page())
+        assert 'id="newsgen-error"' not in page()
+    finally:
+        dev.stop()

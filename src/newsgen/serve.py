@@ -13,6 +13,7 @@ import os
 import posixpath
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,11 @@ class DevServer:
         except NewsgenError as error:
             report = None
             errors = error.describe(self.root)
+        except Exception as error:  # a bug in a build must not stop the server watching
+            report = None
+            errors = f"unexpected error: {type(error).__name__}: {error}\n\n" + "".join(
+                traceback.format_exception(error)
+            )
         if errors:
             self.log(errors)
         with self.changed:
