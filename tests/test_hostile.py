@@ -736,3 +736,41 @@ def test_serve_shows_any_failure_and_keeps_rebuilding(
         assert 'id="newsgen-error"' not in page()
     finally:
         dev.stop()
+
+
+# --- 12. footnotes -------------------------------------------------------------------------------
+
+_FOOTNOTES = (
+    "A claim.[^1] Another.[^note] The claim again.[^1]\n\n[^1]: The source.\n[^note]: A note.\n"
+)
+
+
+def test_footnotes_link_both_ways_and_check_passes(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text("First", body=_FOOTNOTES)})
+    assert _build(config.root) == 0
+    page = (config.path("output") / "articles" / "first.html").read_text()
+
+    ids = set(re.findall(r' id="(fn[^"]*)"', page))
+    links = set(re.findall(r'href="#(fn[^"]*)"', page))
+    assert {"fn-first-1", "fn-first-note", "fnref-first-1", "fnref2-first-1"} <= ids
+    assert links and links <= ids
+    capsys.readouterr()
+    assert main(["--root", str(config.root), "check"]) == 0, capsys.readouterr().err
+
+
+def test_footnote_ids_differ_between_articles_and_authors_ids_are_stripped() -> None:
+    from newsgen.render import render_markdown
+
+    text = _FOOTNOTES + '\n<span id="fn-b-1">forged</span>\n\nA paragraph.\n{: #mine }\n'
+    first = str(render_markdown(text, allow_raw_html=False, id_prefix="a"))
+    second = str(render_markdown(text, allow_raw_html=False, id_prefix="b"))
+
+    assert re.findall(r' id="([^"]*)"', first) == [
+        "fnref-a-1", "fnref-a-note", "fnref2-a-1", "fn-a-1", "fn-a-note"
+    ]  # fmt: skip
+    assert re.findall(r' id="([^"]*)"', second) == [
+        "fnref-b-1", "fnref-b-note", "fnref2-b-1", "fn-b-1", "fn-b-note"
+    ]  # fmt: skip
+    assert "forged" in second and 'id="mine"' not in second

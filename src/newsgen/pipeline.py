@@ -432,11 +432,17 @@ def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Marku
     )
 
     def body(article: Article) -> Markup:
-        cached = cache.get(article.body_digest) if cache_mode == "use" else None
+        # The slug is part of the key: it prefixes the ids the body's footnotes make.
+        key = f"{article.slug}:{article.body_digest}"
+        cached = cache.get(key) if cache_mode == "use" else None
         if cached is not None:
             return Markup(cached)
-        html = render_markdown(read_body(article), config.allow_raw_html)
-        cache.put(article.body_digest, str(html))
+        try:
+            text = read_body(article)
+        except OSError as exc:
+            raise ContentError(f"cannot read it: {exc.strerror or exc}", article.path) from None
+        html = render_markdown(text, config.allow_raw_html, id_prefix=article.slug)
+        cache.put(key, str(html))
         return html
 
     return body

@@ -49,30 +49,60 @@ _ALLOWED_ATTRIBUTES = {
 _URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def render_markdown(text: str, allow_raw_html: bool) -> Markup:
-    """An article body as HTML; raw HTML in it is sanitized unless the site trusts it."""
-    rendered = _markdown().reset().convert(text)
+def render_markdown(text: str, allow_raw_html: bool, id_prefix: str = "body") -> Markup:
+    """An article body as HTML; raw HTML in it is sanitized unless the site trusts it.
+
+    The ids Markdown makes (footnotes: ``fn-PREFIX-1``, ``fnref-PREFIX-1``) carry id_prefix,
+    so two bodies on one page cannot clash; an author's own id attributes are sanitized away.
+    """
+    converter, marker = _markdown()
+    rendered = converter.reset().convert(text)
     if not allow_raw_html:
         import nh3  # here, not above: a build that renders no body need not load it
 
         rendered = nh3.clean(
             rendered,
             tags=_ALLOWED_TAGS,
-            attributes=_ALLOWED_ATTRIBUTES,
+            attributes=_ALLOWED_ATTRIBUTES_WITH_ID,
+            attribute_filter=functools.partial(_keep_made_ids, marker),
             url_schemes=_URL_SCHEMES,
             link_rel="noopener noreferrer",
         )
     # A character reference (&#1;, &#xFFFF;) is decoded by the sanitizer into a character
     # that no page or feed may carry; the loader refuses the characters themselves.
-    return Markup(CONTROL_CHARACTERS.sub("", rendered))
+    rendered = CONTROL_CHARACTERS.sub("", rendered)
+    return Markup(rendered.replace(marker, id_prefix))
+
+
+_ALLOWED_ATTRIBUTES_WITH_ID = {
+    **_ALLOWED_ATTRIBUTES,
+    "*": _ALLOWED_ATTRIBUTES["*"] | {"id"},
+}
+
+
+def _keep_made_ids(marker: str, tag: str, attribute: str, value: str) -> str | None:
+    """Keep an id only where Markdown made it: it holds this process's unguessable marker."""
+    if attribute == "id" and marker not in value:
+        return None
+    return value
 
 
 @functools.cache
-def _markdown() -> Any:
+def _markdown() -> tuple[Any, str]:
     # Building the parser costs about as much as converting a short article: do it once.
+    import secrets
+
     import markdown
 
-    return markdown.Markdown(extensions=_MARKDOWN_EXTENSIONS, output_format="html")
+    # Footnote ids are made with a marker no author can know, so the sanitizer can tell
+    # them from ids written by hand; the marker is replaced by a stable prefix after.
+    marker = f"x{secrets.token_hex(12)}x"
+    converter = markdown.Markdown(
+        extensions=_MARKDOWN_EXTENSIONS,
+        extension_configs={"extra": {"footnotes": {"SEPARATOR": f"-{marker}-"}}},
+        output_format="html",
+    )
+    return converter, marker
 
 
 def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
