@@ -774,3 +774,71 @@ def test_footnote_ids_differ_between_articles_and_authors_ids_are_stripped() -> 
         "fnref-b-1", "fnref-b-note", "fnref2-b-1", "fn-b-1", "fn-b-note"
     ]  # fmt: skip
     assert "forged" in second and 'id="mine"' not in second
+
+
+# --- 15. the cache holds data, never code --------------------------------------------------------
+
+
+class _Payload:
+    """Unpickling this creates a file: proof that loading the cache ran code."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.touch, (self.marker,))
+
+
+def test_a_planted_cache_file_runs_no_code(site: Callable[..., Config], tmp_path: Path) -> None:
+    import pickle
+
+    config = site({"a.md": article_text("First")})
+    assert _build(config.root) == 0
+    cache = config.path("cache")
+    marker = tmp_path / "ran"
+    for name in ("records.pickle", "records.json", "records"):
+        (cache / name).write_bytes(pickle.dumps(_Payload(marker)))
+    (config.path("source") / "b.md").write_text(article_text("Second"))
+
+    assert _build(config.root) == 0
+
+    assert not marker.exists()
+    assert (config.path("output") / "articles" / "second.html").is_file()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda r: r.update(date=12345),
+        lambda r: r.update(countries="UZ"),
+        lambda r: r.update(title=["not", "text"]),
+        lambda r: r.update(timestamp="yesterday"),
+        lambda r: r.update(slug=None),
+    ],
+    ids=["date-number", "countries-text", "title-list", "timestamp-junk", "slug-none"],
+)
+def test_a_cache_record_of_the_wrong_shape_is_never_used(
+    site: Callable[..., Config], tmp_path: Path, damage: Callable[[dict[str, Any]], None]
+) -> None:
+    from newsgen.cache import RecordCache
+
+    config = site({"a.md": article_text("First", countries="[UZ]")})
+    source = config.path("source") / "a.md"
+    os.utime(source, (1_600_000_000, 1_600_000_000))  # old enough to be found by its time
+    assert _build(config.root) == 0
+    path = config.path("cache") / "records.json"
+    data = json.loads(path.read_text())
+    assert RecordCache(config.path("cache"), data["key"]).by_stat(source, source.stat())
+    fields = data["fields"]
+    for packed in data["records"].values():
+        record = dict(zip(fields, packed[3], strict=True))
+        damage(record)
+        packed[3] = [record[name] for name in fields]
+    path.write_text(json.dumps(data))
+
+    cache = RecordCache(config.path("cache"), data["key"])
+    assert cache.by_stat(source, source.stat()) is None
+
+    before = snapshot(config.path("output"))
+    assert _build(config.root, "--output", str(tmp_path / "again")) == 0
+    assert snapshot(tmp_path / "again") == before

@@ -10,11 +10,14 @@ The cache is an optimisation only: deleting it changes no output.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
-import pickle
 import time
+import types
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,11 @@ from newsgen.errors import BuildWarning
 from newsgen.files import replace_file
 from newsgen.model import Article
 
-_RECORDS = "records.pickle"
+# Plain JSON, checked field by field before use: a cache file is data, never code, so a
+# planted one can at worst make a build slower (pickle would have run it).
+_RECORDS = "records.json"
+_FORMAT = "newsgen-records"
+_FORMAT_VERSION = 1
 
 _HTML = "html"
 
@@ -40,8 +47,9 @@ class CachedRecord:
     warnings: tuple[BuildWarning, ...]
 
 
-# A record as plain values (the Article's fields but its path), which unpickle fast.
-_Packed = tuple[int, int, str, tuple[Any, ...], tuple[tuple[str, int | None], ...]]
+# A record as JSON values: [mtime_ns, size, digest, [the Article's fields but its path],
+# [[warning message, line], ...]].
+_Packed = list[Any]
 _FIELDS = [f.name for f in fields(Article) if f.name != "path"]
 
 
@@ -55,26 +63,41 @@ class RecordCache:
         self.used: dict[str, _Packed] = {}
         if self.path is not None and self.path.is_file():
             try:
-                with self.path.open("rb") as stream:
-                    stored_key, entries = pickle.load(stream)
-                if stored_key == key:
-                    self.entries = entries
-            except Exception:  # a damaged or foreign cache is only a slower build
-                self.entries = {}
+                data = json.loads(self.path.read_bytes())
+            except (OSError, ValueError):  # a damaged cache is only a slower build
+                return
+            if (
+                isinstance(data, dict)
+                and data.get("format") == _FORMAT
+                and data.get("version") == _FORMAT_VERSION
+                and data.get("key") == key
+                and data.get("fields") == _FIELDS
+                and isinstance(data.get("records"), dict)
+            ):
+                self.entries = data["records"]
 
     def by_stat(self, path: Path, stat: os.stat_result) -> CachedRecord | None:
         """The record of an untouched file, which is also kept for the next build."""
         key = str(path)
         packed = self.entries.get(key)
-        if packed is not None and packed[0] == stat.st_mtime_ns and packed[1] == stat.st_size:
-            self.used[key] = packed
-            return _unpack(path, packed)
+        if (
+            isinstance(packed, list)
+            and len(packed) == 5
+            and packed[0] == stat.st_mtime_ns
+            and packed[1] == stat.st_size
+        ):
+            record = _unpack(path, packed)
+            if record is not None:
+                self.used[key] = packed
+            return record
         return None
 
     def by_digest(self, path: Path, digest: str) -> CachedRecord | None:
         """The record of a file that was touched but whose bytes are the same."""
         packed = self.entries.get(str(path))
-        return _unpack(path, packed) if packed is not None and packed[2] == digest else None
+        if isinstance(packed, list) and len(packed) == 5 and packed[2] == digest:
+            return _unpack(path, packed)
+        return None
 
     def keep(self, path: Path, entry: CachedRecord) -> None:
         """Remember a record for the next build."""
@@ -84,25 +107,123 @@ class RecordCache:
         """Write the records this build used, if they differ from what was read."""
         if self.path is None or self.used == self.entries:
             return
+        data = {
+            "format": _FORMAT,
+            "version": _FORMAT_VERSION,
+            "key": self.key,
+            "fields": _FIELDS,
+            "records": self.used,
+        }
         replace_file(
-            self.path, pickle.dumps((self.key, self.used), protocol=pickle.HIGHEST_PROTOCOL)
+            self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         )
 
 
 def _pack(entry: CachedRecord) -> _Packed:
-    values = tuple(getattr(entry.article, name) for name in _FIELDS)
-    warnings = tuple((w.message, w.line) for w in entry.warnings)
+    values = [_ENCODE[name](getattr(entry.article, name)) for name in _FIELDS]
+    warnings = [[w.message, w.line] for w in entry.warnings]
     # A file modified moments ago is found next time by its hash only, never by its time.
     mtime_ns = entry.mtime_ns if entry.mtime_ns < time.time_ns() - RACY_NS else -1
-    return (mtime_ns, entry.size, entry.digest, values, warnings)
+    return [mtime_ns, entry.size, entry.digest, values, warnings]
 
 
-def _unpack(path: Path, packed: _Packed) -> CachedRecord:
-    mtime_ns, size, digest, values, warnings = packed
-    article = Article(path, *values)
-    return CachedRecord(
-        mtime_ns, size, digest, article, tuple(BuildWarning(m, path, n) for m, n in warnings)
-    )
+def _unpack(path: Path, packed: _Packed) -> CachedRecord | None:
+    """A record from its JSON values, or None when any value is not what the field holds."""
+    try:
+        mtime_ns, size, digest, values, warnings = packed
+        if not (_is_int(mtime_ns) and _is_int(size) and type(digest) is str):
+            return None
+        if type(values) is not list or len(values) != len(_FIELDS):
+            return None
+        article = Article(path, *(_DECODE[n](v) for n, v in zip(_FIELDS, values, strict=True)))
+        notes = tuple(
+            BuildWarning(_text(message), path, _optional_int(line)) for message, line in warnings
+        )
+    except (TypeError, ValueError):
+        return None
+    return CachedRecord(mtime_ns, size, digest, article, notes)
+
+
+# --- one codec per field type: JSON holds no dates or tuples, and is checked on the way in ---
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError("not text")
+    return value
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError("not an integer")
+    return value
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else _int(value)
+
+
+def _flag(value: Any) -> bool:
+    if type(value) is not bool:
+        raise TypeError("not true or false")
+    return value
+
+
+def _date(value: Any) -> dt.date:
+    return dt.date.fromisoformat(_text(value))
+
+
+def _datetime(value: Any) -> dt.datetime:
+    return dt.datetime.fromisoformat(_text(value))
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if type(value) is not list:
+        raise TypeError("not a list")
+    return tuple(_text(item) for item in value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat()
+
+
+# type → (encode to JSON, decode from JSON with checks)
+_CODECS: dict[Any, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    str: (_same, _text),
+    int: (_same, _int),
+    bool: (_same, _flag),
+    dt.date: (_iso, _date),
+    dt.datetime: (_iso, _datetime),
+    tuple[str, ...]: (list, _texts),
+}
+
+
+def _codec(kind: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """The codec of a field's type; X | None wraps X's. An unknown type is a bug here."""
+    arguments = typing.get_args(kind)
+    if typing.get_origin(kind) in (typing.Union, types.UnionType) and type(None) in arguments:
+        (inner,) = [a for a in arguments if a is not type(None)]
+        encode, decode = _codec(inner)
+        return (
+            lambda value: None if value is None else encode(value),
+            lambda value: None if value is None else decode(value),
+        )
+    if kind not in _CODECS:
+        raise TypeError(f"the record cache cannot hold a field of type {kind}: add a codec")
+    return _CODECS[kind]
+
+
+_HINTS = typing.get_type_hints(Article)
+_ENCODE = {name: _codec(_HINTS[name])[0] for name in _FIELDS}
+_DECODE = {name: _codec(_HINTS[name])[1] for name in _FIELDS}
 
 
 @dataclass(frozen=True)
