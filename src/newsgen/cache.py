@@ -135,7 +135,15 @@ def _unpack(path: Path, packed: _Packed) -> CachedRecord | None:
             return None
         if type(values) is not list or len(values) != len(_FIELDS):
             return None
-        article = Article(path, *(_DECODE[n](v) for n, v in zip(_FIELDS, values, strict=True)))
+        # Most fields are text: their types are checked in bulk, the rest one by one.
+        if not _TEXT_TYPES.issuperset(map(type, _TEXTS(values))):
+            return None
+        if not _OPTIONAL_TEXT_TYPES.issuperset(map(type, _OPTIONAL_TEXTS(values))):
+            return None
+        values = values.copy()  # the stored list stays as read, to be saved again as it is
+        for index, decode in _CONVERTED:
+            values[index] = decode(values[index])
+        article = Article(path, *values)
         notes = tuple(
             BuildWarning(_text(message), path, _optional_int(line)) for message, line in warnings
         )
@@ -224,6 +232,21 @@ def _codec(kind: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
 _HINTS = typing.get_type_hints(Article)
 _ENCODE = {name: _codec(_HINTS[name])[0] for name in _FIELDS}
 _DECODE = {name: _codec(_HINTS[name])[1] for name in _FIELDS}
+
+
+def _getter(kind: Any) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """Takes the values of every field of one type out of a record's list, as a tuple."""
+    indices = [i for i, name in enumerate(_FIELDS) if _HINTS[name] == kind]
+    return lambda values: tuple(values[i] for i in indices)
+
+
+_TEXTS = _getter(str)
+_TEXT_TYPES = {str}
+_OPTIONAL_TEXTS = _getter(str | None)
+_OPTIONAL_TEXT_TYPES = {str, type(None)}
+_CONVERTED = [
+    (i, _DECODE[name]) for i, name in enumerate(_FIELDS) if _HINTS[name] not in (str, str | None)
+]
 
 
 @dataclass(frozen=True)
