@@ -842,3 +842,63 @@ def test_a_cache_record_of_the_wrong_shape_is_never_used(
     before = snapshot(config.path("output"))
     assert _build(config.root, "--output", str(tmp_path / "again")) == 0
     assert snapshot(tmp_path / "again") == before
+
+
+# --- 1. overlapping builds, as they happen: a stress test ---------------------------------------
+
+
+def _stress_project(root: Path, count: int) -> None:
+    articles = {
+        f"a{i:03d}.md": article_text(
+            f"Article number {i}",
+            date=f"{2000 + i % 20}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            countries=["[UZ]", "[RU, KZ]", "[TJ]", "[]"][i % 4],
+            body=f"Paragraph one of {i}.\n\nParagraph two, longer. " * 20 + "\n",
+        )
+        for i in range(count)
+    }
+    make_site(root, articles)
+
+
+@pytest.mark.stress
+def test_overlapping_builds_leave_the_site_whole_and_current(tmp_path: Path) -> None:
+    import time
+
+    rounds = int(os.environ.get("NEWSGEN_STRESS_ROUNDS", "3"))
+    root = tmp_path / "project"
+    _stress_project(root, 240)
+    output = root / "_site"
+    assert run_newsgen(root, "build").returncode == 0
+    env = {**os.environ, "PYTHONPATH": str(_PACKAGE_ROOT)}
+    command = [sys.executable, "-m", "newsgen.cli", "--root", str(root), "build"]
+    passed = waited = 0
+    for round_ in range(rounds):
+        # Each round changes the site (an edit, an addition, a removal), then starts two
+        # builds, the second at a different moment of the first each round.
+        edited = root / "articles" / f"a{round_ % 240:03d}.md"
+        edited.write_text(edited.read_text().replace("Paragraph one", f"Round {round_}, one"))
+        (root / "articles" / f"new-{round_}.md").write_text(article_text(f"New in {round_}"))
+        (root / "articles" / f"new-{round_ - 1}.md").unlink(missing_ok=True)
+        first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep((round_ % 8) * 0.06)
+        second = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for child in (first, second):
+            _, err = child.communicate(timeout=300)
+            assert child.returncode == 0, f"round {round_}: {err.decode()}"
+            assert b"Traceback" not in err
+            waited += b"waiting for it to finish" in err
+
+        _matches_manifest(output)
+        assert _leftovers(output) == []
+        reference = tmp_path / f"full-{round_}"
+        full = run_newsgen(root, "build", "--full", "--output", str(reference))
+        assert full.returncode == 0, full.stderr
+        built, fresh = snapshot(output), snapshot(reference)
+        manifest = ".newsgen-manifest.json"
+        assert {u: d for u, d in built.items() if u != manifest} == {
+            u: d for u, d in fresh.items() if u != manifest
+        }, f"round {round_}"
+        passed += 1
+    assert passed == rounds
+    assert waited >= 1  # the builds did overlap: at least the round started at once
+    print(f"{passed}/{rounds} rounds passed; in {waited} a build waited for the other")
