@@ -85,7 +85,7 @@ def test_an_editor_lock_link_is_ignored(site: Callable[..., Config]) -> None:
     os.symlink("user@host.1234:1700000000", config.path("source") / ".#a.md")
 
     assert _build(config.root) == 0
-    assert (config.path("output") / "articles" / "first.html").is_file()
+    assert (config.path("output") / "articles/2021/10/14-first.html").is_file()
 
 
 def test_a_dangling_link_in_static_is_an_error_not_a_crash(
@@ -141,7 +141,7 @@ def test_symlink_loops_among_the_inputs_end(tmp_path: Path) -> None:
     done = run_newsgen(root, "build", timeout=60)
 
     assert done.returncode == 0, done.stderr
-    assert (root / "_site" / "articles" / "first.html").is_file()
+    assert (root / "_site" / "articles/2021/10/14-first.html").is_file()
 
 
 def test_a_link_to_the_root_folder_is_refused(tmp_path: Path) -> None:
@@ -252,7 +252,7 @@ def test_character_references_to_control_characters_never_reach_a_page(
     output = config.path("output")
     for url, data in snapshot(output).items():
         assert not _CONTROL.search(data.decode("utf-8")), url
-    assert "Bell" in (output / "articles" / "first.html").read_text()
+    assert "Bell" in (output / "articles/2021/10/14-first.html").read_text()
 
 
 # --- 9. names too long for the file system -----------------------------------------------------
@@ -367,7 +367,7 @@ def test_a_second_build_waits_for_the_first_and_says_so(site: Callable[..., Conf
         line,
     )
     assert child.returncode == 0, err
-    assert (output / "articles" / "first.html").is_file()
+    assert (output / "articles/2021/10/14-first.html").is_file()
     assert _leftovers(output) == []
 
 
@@ -396,7 +396,7 @@ def test_a_missing_page_is_never_trusted_by_the_no_change_shortcut(
     output = config.path("output")
     whole = snapshot(output)
     (output / "index.html").unlink()
-    (output / "articles" / "first.html").write_text("damaged")
+    (output / "articles/2021/10/14-first.html").write_text("damaged")
 
     assert _build(config.root) == 0
 
@@ -409,12 +409,12 @@ def test_a_missing_page_is_restored_when_other_inputs_changed_too(
     config = site({"a.md": article_text("First"), "b.md": article_text("Second")})
     assert _build(config.root) == 0
     output = config.path("output")
-    (output / "articles" / "first.html").unlink()
+    (output / "articles/2021/10/14-first.html").unlink()
     (config.path("source") / "c.md").write_text(article_text("Third"))
 
     assert _build(config.root) == 0
 
-    assert (output / "articles" / "first.html").is_file()
+    assert (output / "articles/2021/10/14-first.html").is_file()
     _matches_manifest(output)
 
 
@@ -453,7 +453,7 @@ def test_a_symlinked_output_folder_is_published_through(
     assert _build(config.root) == 0
 
     assert output.is_symlink() and os.readlink(output) == str(deploy / "site")
-    assert (deploy / "site" / "articles" / "second.html").is_file()
+    assert (deploy / "site" / "articles/2021/10/14-second.html").is_file()
     _matches_manifest(deploy / "site")
     assert _leftovers(output) == [] and _leftovers(deploy / "site") == []
 
@@ -490,7 +490,7 @@ def test_a_damaged_manifest_rebuilds_everything_and_keeps_unproven_files(
     err = capsys.readouterr().err
     assert "_site: warning: the manifest .newsgen-manifest.json could not be used" in err
     assert "every page was rebuilt, and 2 file(s) newsgen cannot prove it wrote were kept" in err
-    assert (output / "CNAME").is_file() and (output / "articles" / "second.html").is_file()
+    assert (output / "CNAME").is_file() and (output / "articles/2021/10/14-second.html").is_file()
     _matches_manifest(output)
     reference = make_site(tmp_path / "reference", {"a.md": article_text("First")})
     assert _build(reference.root) == 0
@@ -570,7 +570,7 @@ def test_a_read_only_site_does_not_stop_later_builds(
     assert _build(config.root) == 0
 
     assert "Traceback" not in capsys.readouterr().err
-    assert (output / "articles" / "third.html").is_file()
+    assert (output / "articles/2021/10/14-third.html").is_file()
     _matches_manifest(output)
     assert _leftovers(output) == []
 
@@ -581,15 +581,18 @@ def test_a_foreign_folder_where_a_page_must_go_is_refused(
     config = site({"a.md": article_text("First")})
     assert _build(config.root) == 0
     output = config.path("output")
-    (output / "articles" / "second.html").mkdir()
-    (output / "articles" / "second.html" / "notes.txt").write_text("mine")
+    (output / "articles/2021/10/14-second.html").mkdir(parents=True)
+    (output / "articles/2021/10/14-second.html" / "notes.txt").write_text("mine")
     before = snapshot(output)
     (config.path("source") / "b.md").write_text(article_text("Second"))
 
     assert _build(config.root) == 3
 
     err = capsys.readouterr().err
-    assert "_site/articles/second.html: refusing to replace articles/second.html" in err
+    assert (
+        "_site/articles/2021/10/14-second.html: refusing to replace articles/2021/10/14-second.html"
+        in err
+    )
     assert snapshot(output) == before
     assert _leftovers(output) == []
 
@@ -696,11 +699,11 @@ def test_serve_shows_any_failure_and_keeps_rebuilding(
     import http.client
     import time
 
-    from newsgen import serve
+    from newsgen import pipeline, serve
 
     config = site({"a.md": article_text("First story", body="Original words.\n")})
     article = config.path("source") / "a.md"
-    real_build = serve.build
+    real_build = pipeline.build
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
         if "Broken" in article.read_text():
@@ -714,7 +717,7 @@ def test_serve_shows_any_failure_and_keeps_rebuilding(
     def page() -> str:
         host, port = dev.httpd.server_address[:2]
         connection = http.client.HTTPConnection(str(host), int(port), timeout=5)
-        connection.request("GET", "/articles/first-story.html")
+        connection.request("GET", "/articles/2021/10/14-first-story.html")
         body = connection.getresponse().read().decode()
         connection.close()
         return body
@@ -732,8 +735,8 @@ def test_serve_shows_any_failure_and_keeps_rebuilding(
         assert "Original words." in page()  # the last good build is still served
 
         article.write_text(article.read_text().replace("Broken", "Fixed"))
-        wait_for(lambda: "Fixed words." in page())
-        assert 'id="newsgen-error"' not in page()
+        # The new files are live a moment before the build reports success: wait for both.
+        wait_for(lambda: "Fixed words." in (body := page()) and "newsgen-error" not in body)
     finally:
         dev.stop()
 
@@ -750,7 +753,7 @@ def test_footnotes_link_both_ways_and_check_passes(
 ) -> None:
     config = site({"a.md": article_text("First", body=_FOOTNOTES)})
     assert _build(config.root) == 0
-    page = (config.path("output") / "articles" / "first.html").read_text()
+    page = (config.path("output") / "articles/2021/10/14-first.html").read_text()
 
     ids = set(re.findall(r' id="(fn[^"]*)"', page))
     links = set(re.findall(r'href="#(fn[^"]*)"', page))
@@ -803,7 +806,7 @@ def test_a_planted_cache_file_runs_no_code(site: Callable[..., Config], tmp_path
     assert _build(config.root) == 0
 
     assert not marker.exists()
-    assert (config.path("output") / "articles" / "second.html").is_file()
+    assert (config.path("output") / "articles/2021/10/14-second.html").is_file()
 
 
 @pytest.mark.parametrize(
