@@ -114,9 +114,8 @@ class RecordCache:
             "fields": _FIELDS,
             "records": self.used,
         }
-        replace_file(
-            self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-        )
+        # ASCII escapes keep the text one byte a character in memory, whatever the languages.
+        replace_file(self.path, json.dumps(data, separators=(",", ":")).encode())
 
 
 def _pack(entry: CachedRecord) -> _Packed:
