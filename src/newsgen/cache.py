@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import operator
 import os
 import time
 import types
@@ -189,9 +190,9 @@ def _datetime(value: Any) -> dt.datetime:
 
 
 def _texts(value: Any) -> tuple[str, ...]:
-    if type(value) is not list:
-        raise TypeError("not a list")
-    return tuple(_text(item) for item in value)
+    if type(value) is not list or not _TEXT_TYPES.issuperset(map(type, value)):
+        raise TypeError("not a list of text")
+    return tuple(value)
 
 
 def _same(value: Any) -> Any:
@@ -201,6 +202,8 @@ def _same(value: Any) -> Any:
 def _iso(value: Any) -> Any:
     return value.isoformat()
 
+
+_TEXT_TYPES = {str}
 
 # type → (encode to JSON, decode from JSON with checks)
 _CODECS: dict[Any, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
@@ -236,11 +239,12 @@ _DECODE = {name: _codec(_HINTS[name])[1] for name in _FIELDS}
 def _getter(kind: Any) -> Callable[[list[Any]], tuple[Any, ...]]:
     """Takes the values of every field of one type out of a record's list, as a tuple."""
     indices = [i for i, name in enumerate(_FIELDS) if _HINTS[name] == kind]
-    return lambda values: tuple(values[i] for i in indices)
+    if len(indices) < 2:  # itemgetter of one index gives the value, not a tuple
+        return lambda values: tuple(values[i] for i in indices)
+    return operator.itemgetter(*indices)
 
 
 _TEXTS = _getter(str)
-_TEXT_TYPES = {str}
 _OPTIONAL_TEXTS = _getter(str | None)
 _OPTIONAL_TEXT_TYPES = {str, type(None)}
 _CONVERTED = [
