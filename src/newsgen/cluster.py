@@ -177,7 +177,7 @@ def _render_remote(name: str, chunk: _Chunk) -> tuple[list[Rendered], dict[str, 
     """A chunk's pages, and the bodies rendered for them that the cache lacked."""
     from markupsafe import Markup
 
-    from newsgen.render import render_markdown
+    from newsgen.render import body_id_prefix, body_key, render_markdown
 
     plugin = distributed.get_worker().plugins.get(name)
     if not isinstance(plugin, _Archive):
@@ -186,13 +186,14 @@ def _render_remote(name: str, chunk: _Chunk) -> tuple[list[Rendered], dict[str, 
     fresh: dict[str, str] = {}
 
     def body(article: Article) -> Markup:
-        kind, value = chunk.bodies[article.body_digest]
+        key = body_key(article)
+        kind, value = chunk.bodies[key]
         if kind == "html":
             return Markup(value)
         if kind == "error":
             raise value
-        html = render_markdown(value, work.config.allow_raw_html)
-        fresh[article.body_digest] = str(html)
+        html = render_markdown(value, work.config.allow_raw_html, body_id_prefix(article))
+        fresh[key] = str(html)
         return html
 
     with plugin.lock:
@@ -208,22 +209,24 @@ def _bodies(
 ) -> dict[str, _Body]:
     """The bodies the pages of todo show: cached HTML where there is some, else Markdown."""
     from newsgen.load import read_body
+    from newsgen.render import body_key
 
     bodies: dict[str, _Body] = {}
     for index, _ in todo:
         for article in work.pages[index].bodies:
-            if article.body_digest in bodies:
+            key = body_key(article)  # rendered bodies differ by page: ids carry its address
+            if key in bodies:
                 continue
-            cached = cache.get(article.body_digest) if work.cache_mode == "use" else None
+            cached = cache.get(key) if work.cache_mode == "use" else None
             if cached is not None:
-                bodies[article.body_digest] = ("html", cached)
+                bodies[key] = ("html", cached)
                 continue
             try:
-                bodies[article.body_digest] = ("markdown", read_body(article))
+                bodies[key] = ("markdown", read_body(article))
             except NewsgenError as error:  # the page that shows it reports it
-                bodies[article.body_digest] = ("error", error)
+                bodies[key] = ("error", error)
             except OSError as exc:
-                bodies[article.body_digest] = (
+                bodies[key] = (
                     "error",
                     ContentError(f"cannot read the file: {exc.strerror}", article.path),
                 )
@@ -234,8 +237,8 @@ def _collect(future: distributed.Future[Any], cache: HtmlCache) -> list[Rendered
     """A chunk's results, once the bodies its workers rendered are in the cache here."""
     with _cluster_errors():
         results, fresh = future.result()
-    for body_digest, html in fresh.items():
-        cache.put(body_digest, html)
+    for key, html in fresh.items():
+        cache.put(key, html)
     return list(results)
 
 

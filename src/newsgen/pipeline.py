@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -426,16 +425,14 @@ def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Marku
     from markupsafe import Markup
 
     from newsgen.load import read_body
-    from newsgen.render import render_markdown
+    from newsgen.render import body_id_prefix, body_key, render_markdown
 
     cache = HtmlCache(
         config.path("cache") if cache_mode != "off" else None, build_fingerprint(config)
     )
 
     def body(article: Article) -> Markup:
-        # The page is part of the key: it prefixes the ids the body's footnotes make.
-        prefix = _id_prefix(article.url)
-        key = f"{prefix}:{article.body_digest}"
+        key = body_key(article)  # the page is part of it: it prefixes the footnotes' ids
         cached = cache.get(key) if cache_mode == "use" else None
         if cached is not None:
             return Markup(cached)
@@ -443,17 +440,8 @@ def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Marku
             text = read_body(article)
         except OSError as exc:
             raise ContentError(f"cannot read it: {exc.strerror or exc}", article.path) from None
-        html = render_markdown(text, config.allow_raw_html, id_prefix=prefix)
+        html = render_markdown(text, config.allow_raw_html, body_id_prefix(article))
         cache.put(key, str(html))
         return html
 
     return body
-
-
-def _id_prefix(url: str) -> str:
-    """A prefix for the ids in an article's body, unique as its page's address is.
-
-    Slugs may repeat (on other days), addresses may not: 'articles/2021/10/14-x.html'
-    gives 'articles-2021-10-14-x'.
-    """
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", url.removesuffix(".html")).strip("-")

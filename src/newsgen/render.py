@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import gettext
 import io
+import re
 import traceback
 import uuid
 from collections.abc import Callable
@@ -72,6 +73,20 @@ def render_markdown(text: str, allow_raw_html: bool, id_prefix: str = "body") ->
     # that no page or feed may carry; the loader refuses the characters themselves.
     rendered = CONTROL_CHARACTERS.sub("", rendered)
     return Markup(rendered.replace(marker, id_prefix))
+
+
+def body_id_prefix(article: Article) -> str:
+    """The prefix of the ids in an article's body, unique as its page's address is.
+
+    Slugs may repeat (on other days), addresses may not: 'articles/2021/10/14-x.html'
+    gives 'articles-2021-10-14-x'.
+    """
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", article.url.removesuffix(".html")).strip("-")
+
+
+def body_key(article: Article) -> str:
+    """What an article's rendered body depends on, besides the settings: its text and its ids."""
+    return f"{body_id_prefix(article)}:{article.body_digest}"
 
 
 _ALLOWED_ATTRIBUTES_WITH_ID = {
