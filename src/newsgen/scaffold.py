@@ -18,6 +18,7 @@ from newsgen import __version__, config
 from newsgen.config import CONFIG_FILE, Config
 from newsgen.errors import UsageError, shown_path
 from newsgen.theme import theme_folder
+from newsgen.write import beside_output
 
 SKELETON = Path(__file__).resolve().parent / "skeleton"
 """The files of a new archive that are text to copy, not made from the code."""
@@ -80,9 +81,8 @@ def gitignore_text() -> str:
         "# Made by newsgen build from the files in this folder: not kept in version control.\n"
         f"/{output.as_posix()}/\n"
         f"/{cache.as_posix()}/\n"
-        "# What an interrupted build leaves beside the output folder; the next build removes it.\n"
-        f"/.{output.name}.staging-*/\n"
-        f"/.{output.name}.old-*/\n"
+        "# What a build keeps beside the output folder while it runs (its lock, its staging).\n"
+        + "".join(f"/{pattern}\n" for pattern in beside_output(output.name))
     )
 
 

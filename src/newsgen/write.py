@@ -49,6 +49,11 @@ _STAGING_MARK = ".newsgen-staging"
 _MANIFEST_VERSION = 1
 
 
+def beside_output(name: str) -> tuple[str, ...]:
+    """What builds keep beside an output folder called name, as glob patterns."""
+    return (f".{name}{_STAGING}*/", f".{name}{_OLD}*/", f".{name}{_LOCK}")
+
+
 @dataclass(frozen=True)
 class Entry:
     """What the manifest remembers of one file."""
