@@ -840,7 +840,9 @@ def test_a_cache_record_of_the_wrong_shape_is_never_used(
     assert _build(config.root) == 0
     path = config.path("cache") / "records.json"
     data = json.loads(path.read_text())
-    assert RecordCache(config.path("cache"), data["key"]).by_stat(source, source.stat())
+    assert RecordCache(config.path("cache"), data["key"], config.root).by_stat(
+        source, source.stat()
+    )
     fields = data["fields"]
     for packed in data["records"].values():
         record = dict(zip(fields, packed[3], strict=True))
@@ -848,7 +850,7 @@ def test_a_cache_record_of_the_wrong_shape_is_never_used(
         packed[3] = [record[name] for name in fields]
     path.write_text(json.dumps(data))
 
-    cache = RecordCache(config.path("cache"), data["key"])
+    cache = RecordCache(config.path("cache"), data["key"], config.root)
     assert cache.by_stat(source, source.stat()) is None
 
     before = snapshot(config.path("output"))

@@ -57,9 +57,10 @@ _FIELDS = [f.name for f in fields(Article) if f.name != "path"]
 class RecordCache:
     """Parsed records from the last build, by file path."""
 
-    def __init__(self, folder: Path | None, key: str) -> None:
+    def __init__(self, folder: Path | None, key: str, root: Path | None = None) -> None:
         self.path = folder / _RECORDS if folder is not None else None
         self.key = key
+        self.root = root
         self.entries: dict[str, _Packed] = {}
         self.used: dict[str, _Packed] = {}
         if self.path is not None and self.path.is_file():
@@ -79,7 +80,7 @@ class RecordCache:
 
     def by_stat(self, path: Path, stat: os.stat_result) -> CachedRecord | None:
         """The record of an untouched file, which is also kept for the next build."""
-        key = str(path)
+        key = self._key(path)
         packed = self.entries.get(key)
         if (
             isinstance(packed, list)
@@ -95,14 +96,21 @@ class RecordCache:
 
     def by_digest(self, path: Path, digest: str) -> CachedRecord | None:
         """The record of a file that was touched but whose bytes are the same."""
-        packed = self.entries.get(str(path))
+        packed = self.entries.get(self._key(path))
         if isinstance(packed, list) and len(packed) == 5 and packed[2] == digest:
             return _unpack(path, packed)
         return None
 
     def keep(self, path: Path, entry: CachedRecord) -> None:
         """Remember a record for the next build."""
-        self.used[str(path)] = _pack(entry)
+        self.used[self._key(path)] = _pack(entry)
+
+    def _key(self, path: Path) -> str:
+        # Relative to the project, so a checkout in another folder or on another machine (a
+        # CI runner restoring the cache) still finds its records by their bytes.
+        if self.root is not None and path.is_relative_to(self.root):
+            return path.relative_to(self.root).as_posix()
+        return str(path)
 
     def save(self) -> None:
         """Write the records this build used, if they differ from what was read."""

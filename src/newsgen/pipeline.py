@@ -187,7 +187,9 @@ def load_archive(config: Config, *, use_cache: bool = True) -> tuple[Archive, li
     from newsgen.enrich import build_archive
     from newsgen.load import load_articles
 
-    cache = RecordCache(config.path("cache") if use_cache else None, build_fingerprint(config))
+    cache = RecordCache(
+        config.path("cache") if use_cache else None, build_fingerprint(config), config.root
+    )
     articles, errors, warnings = load_articles(config, cache)
     if config.strict:
         errors.extend(ContentError(w.message, w.path, w.line) for w in warnings)
