@@ -76,6 +76,8 @@ def measure(count: int, workdir: Path, repeat: int) -> dict[str, Run]:
         make_corpus(count, root)
     for leftover in (root / "articles").glob("added-*"):
         leftover.unlink()
+    for stale in ("templates", "static"):  # copies an older corpus kept of an older theme
+        shutil.rmtree(root / stale, ignore_errors=True)
     shutil.rmtree(root / "_site", ignore_errors=True)
     shutil.rmtree(root / ".newsgen-cache", ignore_errors=True)
     results = {"cold": run_build(root)}
