@@ -79,26 +79,7 @@ class DevServer:
 
     def rebuild(self) -> BuildReport | None:
         """Build once; on failure, keep the last good site and remember the errors."""
-        try:
-            self.config, warnings = load_config(self.root, self.overrides)
-            report = build(self.config, on_wait=lambda note: self.log(note.describe(self.root)))
-            errors = None
-            for warning in [*warnings, *report.warnings]:
-                self.log(warning.describe(self.root))
-            self.log(
-                f"built {report.pages} pages: {report.rendered} rendered in {report.seconds:.2f} s"
-            )
-        except BuildFailed as failed:
-            report = None
-            errors = "\n".join(e.describe(self.root) for e in failed.errors)
-        except NewsgenError as error:
-            report = None
-            errors = error.describe(self.root)
-        except Exception as error:  # a bug in a build must not stop the server watching
-            report = None
-            errors = f"unexpected error: {type(error).__name__}: {error}\n\n" + "".join(
-                traceback.format_exception(error)
-            )
+        report, errors = _build_once(self)
         if errors:
             self.log(errors)
         with self.changed:
@@ -151,6 +132,25 @@ class DevServer:
                 self.rebuild()
                 if set(self._watched()) != set(watched):
                     break  # a watched folder or the settings file came or went
+
+
+def _build_once(server: DevServer) -> tuple[BuildReport | None, str | None]:
+    """One build for the server: its report, or the errors to show on every page."""
+    root = server.root
+    try:
+        server.config, warnings = load_config(root, server.overrides)
+        report = build(server.config, on_wait=lambda note: server.log(note.describe(root)))
+    except BuildFailed as failed:
+        return None, "\n".join(e.describe(root) for e in failed.errors)
+    except NewsgenError as error:
+        return None, error.describe(root)
+    except Exception as error:  # a bug in a build must not stop the server watching
+        trace = "".join(traceback.format_exception(error))
+        return None, f"unexpected error: {type(error).__name__}: {error}\n\n{trace}"
+    for warning in [*warnings, *report.warnings]:
+        server.log(warning.describe(root))
+    server.log(f"built {report.pages} pages: {report.rendered} rendered in {report.seconds:.2f} s")
+    return report, None
 
 
 def _handler_for(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:

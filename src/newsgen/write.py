@@ -70,7 +70,6 @@ class WriteReport:
 
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    kept: int = 0
     warnings: list[BuildWarning] = field(default_factory=list)
 
 
@@ -340,16 +339,9 @@ class Staging:
     def previous(self, url: str) -> Entry | None:
         """What the live site's manifest says of a page, if the file is still as it says."""
         entry = self.old.get(url)
-        if entry is None or not self._intact(url, entry):
+        if entry is None or not _intact(self.output, url, entry):
             return None
         return entry
-
-    def _intact(self, url: str, entry: Entry) -> bool:
-        try:
-            found = os.lstat(os.path.join(self.output, url))
-        except OSError:
-            return False
-        return stat.S_ISREG(found.st_mode) and found.st_size == entry.size
 
     def put(self, url: str, data: bytes, fingerprint: str = "") -> None:
         """Add a file; it is written only if its bytes differ from the live site's."""
@@ -357,7 +349,7 @@ class Staging:
         sha = hashlib.sha256(data).hexdigest()
         self.new[url] = Entry(sha, fingerprint, len(data))
         previous = self.old.get(url)
-        if previous is not None and previous.sha256 == sha and self._intact(url, previous):
+        if previous is not None and previous.sha256 == sha and _intact(self.output, url, previous):
             return
         try:
             target = self._folder() / url
@@ -385,41 +377,24 @@ class Staging:
             (folder / _STAGING_MARK).touch()
         return self.folder
 
-    def unchanged(self) -> bool:
-        """True when publishing would not change a single file."""
-        return (
-            not self.changed
-            and self.damaged is None
-            and set(self.new) == set(self.old)
-            and self.output.is_dir()
-        )
-
     def publish(self) -> WriteReport:
         """Swap the new build in, atomically; write nothing when nothing changed."""
         removed = sorted(set(self.old) - set(self.new))
         report = WriteReport(written=sorted(self.changed), removed=removed)
-        report.kept = len(self.new) - len(self.changed)
         try:
-            if self.unchanged():
+            if _unchanged(self):
                 if self.new != self.old:
                     _write_manifest(self.output, self.new, atomic=True)
                 return report
             folder = self._folder()
-            self._link_unchanged(folder)
-            kept = self._carry_foreign_files(folder)
+            _link_unchanged(self, folder)
+            kept = _carry_foreign_files(self, folder)
             _write_manifest(folder, self.new, atomic=False)
             (folder / _STAGING_MARK).unlink()
         except OSError as exc:
             raise _cannot_write(exc, self.folder) from None
         if self.damaged is not None:
-            report.warnings.append(
-                BuildWarning(
-                    f"the manifest {urls.MANIFEST} could not be used ({self.damaged}): "
-                    f"every page was rebuilt, and {kept} file(s) newsgen cannot prove it "
-                    "wrote were kept",
-                    self.output,
-                )
-            )
+            report.warnings.append(_damaged_manifest_warning(self, kept))
         report.warnings.extend(_swap(folder, self.output))
         self.folder = None  # swapped in: no longer ours to discard
         return report
@@ -430,55 +405,89 @@ class Staging:
             _remove_build(self.folder)  # what stays behind, the next build's recover removes
         self.folder = None
 
-    def _link_unchanged(self, folder: Path) -> None:
-        changed = set(self.changed)
-        linker = _Linker(str(self.output), str(folder))
-        for url in self.new:
-            if url not in changed:
-                linker.link(url)
 
-    def _carry_foreign_files(self, folder: Path) -> int:
-        """Link every file newsgen did not write into the staging folder; make every such folder.
+def _intact(output: Path, url: str, entry: Entry) -> bool:
+    """Whether a page of the live site is still the file its manifest entry describes."""
+    try:
+        found = os.lstat(os.path.join(output, url))
+    except OSError:
+        return False
+    return stat.S_ISREG(found.st_mode) and found.st_size == entry.size
 
-        Returns how many files were carried across.
-        """
-        if not self.output.is_dir():
-            return 0
-        ours = set(self.old) | {urls.MANIFEST}
-        # Folders that hold a file newsgen wrote are newsgen's: left empty, they go.
-        our_folders = _with_parents({url.rpartition("/")[0] for url in ours})
-        new_folders = _with_parents({url.rpartition("/")[0] for url in self.new})
-        linker = _Linker(str(self.output), str(folder))
-        carried = 0
-        for found in walk(self.output, hidden=True, folders=True):
-            url = found.relative
-            if found.kind == "problem":
-                raise OutputError(found.problem, found.path)
-            if url in ours:
-                continue
-            if found.kind == "folder":
-                if url in our_folders:
-                    continue
-                self._refuse_to_cover(url, found.path, new_folders, folder_ok=True)
-                linker.folder(url)
-                continue
-            if self.damaged is not None and url in self.new:
-                continue  # most likely an earlier build's page: replaced by the new one
-            self._refuse_to_cover(url, found.path, new_folders, folder_ok=False)
+
+def _unchanged(staging: Staging) -> bool:
+    """True when publishing would not change a single file."""
+    return (
+        not staging.changed
+        and staging.damaged is None
+        and set(staging.new) == set(staging.old)
+        and staging.output.is_dir()
+    )
+
+
+def _link_unchanged(staging: Staging, folder: Path) -> None:
+    """Hard-link the pages this build keeps from the live site into the staging folder."""
+    changed = set(staging.changed)
+    linker = _Linker(str(staging.output), str(folder))
+    for url in staging.new:
+        if url not in changed:
             linker.link(url)
-            carried += 1
-        return carried
 
-    def _refuse_to_cover(self, url: str, path: str, new_folders: set[str], folder_ok: bool) -> None:
-        """A foreign file or folder must not stand where the new build puts a page or a folder."""
-        parts = url.split("/")
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            if prefix in self.new:
-                shown = os.path.join(self.output, prefix)
-                raise OutputError(f"refusing to replace {prefix}: newsgen did not write it", shown)
-        if not folder_ok and url in new_folders:
-            raise OutputError(f"refusing to replace {url}: newsgen did not write it", path)
+
+def _damaged_manifest_warning(staging: Staging, kept: int) -> BuildWarning:
+    return BuildWarning(
+        f"the manifest {urls.MANIFEST} could not be used ({staging.damaged}): "
+        f"every page was rebuilt, and {kept} file(s) newsgen cannot prove it wrote were kept",
+        staging.output,
+    )
+
+
+def _carry_foreign_files(staging: Staging, folder: Path) -> int:
+    """Link every file newsgen did not write into the staging folder; make every such folder.
+
+    Returns how many files were carried across.
+    """
+    output = staging.output
+    if not output.is_dir():
+        return 0
+    ours = set(staging.old) | {urls.MANIFEST}
+    # Folders that hold a file newsgen wrote are newsgen's: left empty, they go.
+    our_folders = _with_parents({url.rpartition("/")[0] for url in ours})
+    new_folders = _with_parents({url.rpartition("/")[0] for url in staging.new})
+    linker = _Linker(str(output), str(folder))
+    carried = 0
+    for found in walk(output, hidden=True, folders=True):
+        url = found.relative
+        if found.kind == "problem":
+            raise OutputError(found.problem, found.path)
+        if url in ours:
+            continue
+        if found.kind == "folder":
+            if url in our_folders:
+                continue
+            _refuse_to_cover(staging, url, found.path, new_folders, folder_ok=True)
+            linker.folder(url)
+            continue
+        if staging.damaged is not None and url in staging.new:
+            continue  # most likely an earlier build's page: replaced by the new one
+        _refuse_to_cover(staging, url, found.path, new_folders, folder_ok=False)
+        linker.link(url)
+        carried += 1
+    return carried
+
+
+def _refuse_to_cover(
+    staging: Staging, url: str, path: str, new_folders: set[str], folder_ok: bool
+) -> None:
+    """A foreign file or folder must not stand where the new build puts a page or a folder."""
+    parts = url.split("/")
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        if prefix in staging.new:
+            shown = os.path.join(staging.output, prefix)
+            raise OutputError(f"refusing to replace {prefix}: newsgen did not write it", shown)
+    if not folder_ok and url in new_folders:
+        raise OutputError(f"refusing to replace {url}: newsgen did not write it", path)
 
 
 def _with_parents(folders: set[str]) -> set[str]:
