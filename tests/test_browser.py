@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from newsgen import urls
 from newsgen.countries import country_name
 from newsgen.pipeline import build
+from newsgen.urls import make_slug
 
 from .conftest import article_text, make_site
 from .sites import PROJECT, build_fixture, build_real, real_records, story_in_two_languages
@@ -45,6 +46,10 @@ PAGE_KINDS = {
     "countries": "countries/index.html",
     "timeline": "timeline/index.html",
     "year": urls.year_url(_FIRST.year),
+    "story": urls.story_url(str(_FIRST.story)),
+    "topics": urls.TOPICS,
+    "topic": urls.topic_url(make_slug(_FIRST.tags[0])),
+    "about": urls.ABOUT,
     "not-found": "404.html",
     "search": "search/index.html",
     "feeds": "feeds/index.html",
@@ -103,7 +108,7 @@ def _click_through(page: Page, start: str) -> list[str]:
             urls.country_url(code),
         ),
         (f"a.entry-title[href$='{ENGLISH.rsplit('/', 1)[1]}']", ENGLISH),
-        ("aside.story a", GERMAN),
+        (f"p.versions a[hreflang='{_OTHER.language}']", GERMAN),
         ("header nav a:text-is('Timeline')", "/timeline/index.html"),
         (f".year-row-head a:text-is('{_YEAR}')", urls.year_url(_YEAR)),
     ]
@@ -212,8 +217,9 @@ def test_every_page_has_landmarks_one_h1_and_languages(
     page.goto((site / GERMAN).as_uri())
     assert page.evaluate("document.documentElement.lang") == _OTHER.language
     assert page.evaluate("document.querySelector('header.site-header').lang") == "en"
-    page.goto((site / urls.country_url(_OTHER.countries[0])).as_uri())
-    german_title = page.locator(f"a.entry-title[href$='{GERMAN.rsplit('/', 1)[1]}']")
+    # A report in another language is named in its own language on the page of its story.
+    page.goto((site / urls.story_url(str(_OTHER.story))).as_uri())
+    german_title = page.locator(f"li.report a[href$='{GERMAN.rsplit('/', 1)[1]}']")
     assert german_title.get_attribute("lang") == _OTHER.language
 
 

@@ -11,7 +11,6 @@ from collections import deque
 from pathlib import Path
 
 import pytest
-from markupsafe import escape
 
 from newsgen import urls
 from newsgen.cli import main
@@ -64,6 +63,9 @@ def test_every_page_is_reached_from_the_index_by_links_alone(
     pages = {p.relative_to(built).as_posix() for p in built.rglob("*.html")} - {"404.html"}
     assert pages <= seen
     assert {urls.article_url(a) for a in records} <= seen
+    # Each article's citation files are reached from its page.
+    for article in records:
+        assert {urls.citation_url(name, article) for name in urls.CITATION_FORMATS} <= seen
     countries = {code for a in records for code in a.countries}
     assert {urls.TIMELINE, urls.COUNTRIES, *map(urls.country_url, countries)} <= seen
 
@@ -96,14 +98,30 @@ def test_the_reports_of_one_story_link_to_each_other(built: Path, records: list[
                 if other is not one:
                     link = urls.relative(urls.article_url(one), urls.article_url(other))
                     assert f'href="{link}" hreflang="{other.language}"' in _page(built, one)
+                    if other.language != one.language:
+                        # Other language versions are named beside the headline.
+                        versions = re.search(
+                            r'<p class="versions"[^>]*>(.*?)</p>', _page(built, one)
+                        )
+                        assert versions and f'href="{link}"' in versions.group(1)
 
 
 def test_countries_in_several_languages_share_one_page(built: Path, records: list[Article]) -> None:
     for code in {code for a in records for code in a.countries}:
         page = (built / urls.country_url(code)).read_text(encoding="utf-8")
-        shown = {a.title for a in records if code in a.countries}
-        for title in shown:
-            assert str(escape(title)) in page, (code, title)
+        shown = [a for a in records if code in a.countries]
+        for article in shown:
+            link = urls.relative(urls.country_url(code), urls.article_url(article))
+            assert f'href="{link}"' in page, (code, article.title)
+        # The reports of one story on a country's page are one entry, not one each.
+        stories = {a.story for a in shown if a.story}
+        entries = len({a.story or a.url for a in shown})
+        own = page.split('id="mentioned-heading"')[0]  # articles that only mention it follow
+        assert own.count('class="entry"') == entries, code
+        for story in stories:
+            reports = len([a for a in shown if a.story == story])
+            if reports > 1:
+                assert f">{reports} reports</a>: " in page
 
 
 def _build_in_child(output: Path, **env: str) -> dict[str, bytes]:

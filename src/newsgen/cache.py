@@ -341,3 +341,60 @@ class HtmlCache:
         # An unwritable cache folder is reported once, when the records are saved.
         with contextlib.suppress(OSError):
             replace_file(path, html.encode("utf-8"))
+
+
+_MENTIONS = "mentions.json"
+
+
+class MentionCache:
+    """The countries each body names, by the hash of the body and its language.
+
+    Finding them needs the body's text; with this, a build reads only the bodies of new
+    or changed files. It holds a few codes per article: memory grows with metadata.
+    Kept as JSON, checked before use: a damaged or foreign file is only a slower build.
+    """
+
+    def __init__(self, folder: Path | None, key: str) -> None:
+        self.path = folder / _MENTIONS if folder is not None else None
+        self.key = key
+        self.entries: dict[str, tuple[str, ...]] = {}
+        self.used: dict[str, tuple[str, ...]] = {}
+        if self.path is not None and self.path.is_file():
+            with contextlib.suppress(OSError, ValueError):
+                self.entries = _read_mentions(self.path.read_bytes(), key)
+
+    def get(self, body_digest: str, language: str) -> tuple[str, ...] | None:
+        """The countries a body names, if an earlier build found them."""
+        name = f"{body_digest}:{language}"
+        found = self.entries.get(name)
+        if found is not None:
+            self.used[name] = found
+        return found
+
+    def put(self, body_digest: str, language: str, codes: tuple[str, ...]) -> None:
+        """Remember what a body names."""
+        self.used[f"{body_digest}:{language}"] = codes
+
+    def save(self) -> None:
+        """Write the entries this build used, if they differ from what was read."""
+        if self.path is None or self.used == self.entries:
+            return
+        data = {"key": self.key, "entries": {k: list(v) for k, v in sorted(self.used.items())}}
+        replace_file(self.path, json.dumps(data, ensure_ascii=True).encode("ascii"))
+
+
+def _read_mentions(raw: bytes, key: str) -> dict[str, tuple[str, ...]]:
+    """The entries of a mentions file written under key; nothing if it is not one."""
+    data = json.loads(raw)
+    if not isinstance(data, dict) or data.get("key") != key:
+        return {}
+    entries = data.get("entries")
+    if not isinstance(entries, dict):
+        return {}
+    return {
+        name: tuple(codes)
+        for name, codes in entries.items()
+        if isinstance(name, str)
+        and isinstance(codes, list)
+        and all(isinstance(code, str) for code in codes)
+    }

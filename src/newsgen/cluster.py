@@ -28,7 +28,7 @@ import newsgen
 from newsgen import deps
 from newsgen.cache import HtmlCache
 from newsgen.errors import ClusterError, ContentError, NewsgenError
-from newsgen.model import Article
+from newsgen.model import Article, Document, Notes
 from newsgen.pipeline import Rendered, RenderWork, render_chunk
 
 # A body as a chunk carries it: ("html", cached HTML), ("markdown", text to render), or
@@ -185,7 +185,11 @@ def _render_remote(name: str, chunk: _Chunk) -> tuple[list[Rendered], dict[str, 
     work = plugin.work
     fresh: dict[str, str] = {}
 
-    def body(article: Article) -> Markup:
+    def body(article: Article | Document | Notes) -> Markup:
+        if isinstance(article, Notes):  # notes travel in the record, not as a file to read
+            return render_markdown(
+                article.text, work.config.allow_raw_html, body_id_prefix(article)
+            )
         key = body_key(article)
         kind, value = chunk.bodies[key]
         if kind == "html":

@@ -21,6 +21,10 @@ def shapes_output(option: Field[Any]) -> bool:
     return bool(option.metadata.get("shapes_output", True))
 
 
+ABOUT_FILE = "about.md"
+"""The project's optional page about the archive: front matter with a title, then Markdown."""
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything a build needs to know besides the articles themselves."""
@@ -62,8 +66,8 @@ class Config:
     {language}. With the date in it, articles of different days may share a headline,
     and no folder grows past one month's articles."""
     country_page_size: int = 100
-    """A country with more articles than this gets a page per year; its own page then
-    lists the newest (latest_count) and links to the years."""
+    """A country or topic with more articles than this gets a page per year; its own page
+    then lists the newest (latest_count) and links to the years."""
 
     def path(self, name: str) -> Path:
         """A configured folder as an absolute path."""

@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsgen.config import Config, shapes_output
+from newsgen.config import ABOUT_FILE, Config, shapes_output
 from newsgen.files import walk
 from newsgen.model import Article, Page
 from newsgen.theme import links_within, search_path
@@ -121,6 +121,12 @@ def input_snapshot(config: Config) -> str:
             info = found.stat
             digest.update(f"{found.relative}\x00{info.st_size}\x00{info.st_mtime_ns}\x00".encode())
             racy = racy or info.st_mtime_ns > recent
+    try:
+        about = (config.root / ABOUT_FILE).stat()
+        digest.update(f"\x00about\x00{about.st_size}\x00{about.st_mtime_ns}\x00".encode())
+        racy = racy or about.st_mtime_ns > recent
+    except OSError:
+        digest.update(b"\x00no about\x00")
     # A snapshot holding a file changed moments ago is never trusted (see RACY_NS).
     return ("racy-" if racy else "") + digest.hexdigest()
 

@@ -1,13 +1,24 @@
-"""Records → the ``Archive``: timeline order, groups by country and year, stories, neighbours."""
+"""Records → the ``Archive``: timeline order, groups by country, year, story and topic,
+neighbours, related reports and the countries each text mentions."""
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from newsgen.model import Article, Story
+from newsgen.model import Article, Document, Story, Topic
+from newsgen.urls import make_slug
+
+RELATED_COUNT = 5
+"""How many related reports an article page shows."""
+RELATED_WINDOW = 12
+"""How many neighbours in time, on each side, each shared country or topic offers as
+candidates: related reports are found from an index in time linear in the archive, never
+by comparing every pair, and a report far away in time would rank low anyway."""
 
 
 @dataclass(frozen=True)
@@ -21,11 +32,23 @@ class Archive:
     by_year: dict[int, tuple[Article, ...]]
     """Year → its articles, oldest first; years ascending."""
     stories: dict[str, Story]
-    """Story key → the articles that share it (only keys two or more articles share)."""
+    """Story key → the articles that share it; keys sorted."""
     previous: dict[str, Article]
     """Address → the article before it in time."""
     following: dict[str, Article]
     """Address → the article after it in time."""
+    topics: dict[str, Topic] = field(default_factory=dict)
+    """Topic slug → its topic; in alphabetical order of names."""
+    topic_slugs: dict[str, str] = field(default_factory=dict)
+    """Folded tag (see ``topic_key``) → its topic's slug."""
+    mentions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Address → countries its text names that its front matter does not list ("also mentioned")."""
+    mentioned_in: dict[str, tuple[Article, ...]] = field(default_factory=dict)
+    """Country code → articles that mention it without being about it, newest first."""
+    related: dict[str, tuple[Article, ...]] = field(default_factory=dict)
+    """Address → up to RELATED_COUNT related reports, the most related first."""
+    about: Document | None = None
+    """The project's page about the archive, when it has one."""
 
     def newest(self, count: int) -> tuple[Article, ...]:
         """The newest articles, newest first."""
@@ -37,9 +60,25 @@ class Archive:
             return ()
         return tuple(a for a in self.stories[article.story].articles if a.url != article.url)
 
+    def topics_of(self, article: Article) -> tuple[tuple[str, str], ...]:
+        """An article's topics as (name as the article writes it, topic slug)."""
+        return tuple((tag, self.topic_slugs[topic_key(tag)]) for tag in article.tags)
 
-def build_archive(records: Iterable[Article]) -> Archive:
-    """Order the records and build every group the pages need."""
+
+def topic_key(tag: str) -> str:
+    """A tag as one topic: case and runs of spaces do not matter."""
+    return " ".join(tag.split()).casefold()
+
+
+def build_archive(
+    records: Iterable[Article],
+    mentions: Mapping[str, Sequence[str]] | None = None,
+    about: Document | None = None,
+) -> Archive:
+    """Order the records and build every group the pages need.
+
+    mentions: page address → the countries its text names (``countries.find_mentions``).
+    """
     articles = tuple(sorted(records, key=lambda a: a.sort_key))
     by_country: defaultdict[str, list[Article]] = defaultdict(list)
     by_year: defaultdict[int, list[Article]] = defaultdict(list)
@@ -50,17 +89,110 @@ def build_archive(records: Iterable[Article]) -> Archive:
         by_year[article.year].append(article)
         if article.story:
             by_story[article.story].append(article)
-    previous = {b.url: a for a, b in itertools.pairwise(articles)}
-    following = {a.url: b for a, b in itertools.pairwise(articles)}
+    stories = {key: _story(key, tuple(group)) for key, group in sorted(by_story.items())}
+    topics, topic_slugs = _topics(articles)
+    also, mentioned_in = _mentions(articles, mentions or {})
     return Archive(
         articles=articles,
         by_country={code: tuple(reversed(by_country[code])) for code in sorted(by_country)},
         by_year={year: tuple(by_year[year]) for year in sorted(by_year)},
-        stories={
-            key: Story(key, tuple(group))
-            for key, group in sorted(by_story.items())
-            if len(group) > 1
-        },
-        previous=previous,
-        following=following,
+        stories=stories,
+        previous={b.url: a for a, b in itertools.pairwise(articles)},
+        following={a.url: b for a, b in itertools.pairwise(articles)},
+        topics=topics,
+        topic_slugs=topic_slugs,
+        mentions=also,
+        mentioned_in=mentioned_in,
+        related=_related(articles, stories),
+        about=about,
     )
+
+
+def _story(key: str, articles: tuple[Article, ...]) -> Story:
+    named = next((a.story_title for a in articles if a.story_title), None)
+    return Story(key, articles, named or articles[0].title)
+
+
+def _topics(articles: tuple[Article, ...]) -> tuple[dict[str, Topic], dict[str, str]]:
+    """Topics by slug, and each folded tag's slug; two tags whose slugs clash get -2, -3…"""
+    names: dict[str, str] = {}
+    languages: dict[str, str] = {}
+    members: defaultdict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        for tag in article.tags:
+            key = topic_key(tag)
+            names.setdefault(key, " ".join(tag.split()))
+            languages.setdefault(key, article.language)
+            if not members[key] or members[key][-1] is not article:
+                members[key].append(article)
+    slugs: dict[str, str] = {}
+    taken = {"index"}  # topics/index.html is the list of topics
+    for key in sorted(names):
+        base = make_slug(names[key], languages[key]) or "topic"
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        slugs[key] = slug
+    order = sorted(names, key=lambda k: (names[k].casefold(), k))
+    topics = {slugs[k]: Topic(k, names[k], slugs[k], tuple(reversed(members[k]))) for k in order}
+    return topics, slugs
+
+
+def _mentions(
+    articles: tuple[Article, ...], mentions: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[Article, ...]]]:
+    also: dict[str, tuple[str, ...]] = {}
+    mentioned_in: defaultdict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        extra = tuple(c for c in mentions.get(article.url, ()) if c not in article.countries)
+        if extra:
+            also[article.url] = extra
+            for code in extra:
+                mentioned_in[code].append(article)
+    return also, {code: tuple(reversed(mentioned_in[code])) for code in sorted(mentioned_in)}
+
+
+def _related(
+    articles: tuple[Article, ...], stories: Mapping[str, Story]
+) -> dict[str, tuple[Article, ...]]:
+    """Per article: its story's other reports, then those sharing most countries and topics.
+
+    An inverted index (country or topic → positions in time) gives each article its
+    candidates: the RELATED_WINDOW nearest in time on each side in each of its lists.
+    """
+    keys = [
+        frozenset([*(f"c:{c}" for c in a.countries), *(f"t:{topic_key(t)}" for t in a.tags)])
+        for a in articles
+    ]
+    days = [a.date.toordinal() for a in articles]
+    position = {a.url: i for i, a in enumerate(articles)}
+    postings: defaultdict[str, list[int]] = defaultdict(list)
+    for index, article_keys in enumerate(keys):
+        for key in article_keys:
+            postings[key].append(index)  # ascending, so each list is in time order
+    related: dict[str, tuple[Article, ...]] = {}
+    for index, article in enumerate(articles):
+        mates = (
+            [position[a.url] for a in stories[article.story].articles if a is not article]
+            if article.story
+            else []
+        )
+        chosen = mates[:RELATED_COUNT]
+        skip = {*chosen, index}
+        candidates: set[int] = set()
+        for key in keys[index]:
+            posting = postings[key]
+            at = bisect.bisect_left(posting, index)
+            candidates.update(posting[max(0, at - RELATED_WINDOW) : at + RELATED_WINDOW + 1])
+        mine, day = keys[index], days[index]
+        # Most shared first, then nearest in time, then timeline order (the index).
+        chosen += heapq.nsmallest(
+            RELATED_COUNT - len(chosen),
+            candidates - skip,
+            key=lambda j: (-len(mine & keys[j]), abs(days[j] - day), j),
+        )
+        if chosen:
+            related[article.url] = tuple(articles[j] for j in chosen)
+    return related

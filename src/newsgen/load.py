@@ -19,8 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from newsgen.cache import CachedRecord, RecordCache
-from newsgen.config import Config
+from newsgen.cache import CachedRecord, MentionCache, RecordCache
+from newsgen.config import ABOUT_FILE, Config
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, shown_path
 from newsgen.fields import BY_NAME, FIELDS, Invalid, Where
 from newsgen.files import walk
@@ -31,8 +31,8 @@ from newsgen.frontmatter import (
     read_text,
     split_front_matter,
 )
-from newsgen.model import Article
-from newsgen.urls import make_slug, permalink
+from newsgen.model import Article, Document
+from newsgen.urls import ABOUT, make_slug, permalink
 
 _RECORD_FIELDS = {f.name for f in dataclasses.fields(Article)}
 
@@ -160,13 +160,57 @@ def first_paragraph_text(body: str) -> str:
     return ""
 
 
-def read_body(article: Article) -> str:
+def read_body(article: Article | Document) -> str:
     """Read an article's Markdown body again, checking it is the one that was loaded."""
     text = read_text(article.path)
     _, body, _ = split_front_matter(text, article.path)
     if digest(body) != article.body_digest:
         raise ContentError("the file changed during the build; build again", article.path)
     return body
+
+
+def find_all_mentions(
+    articles: Iterable[Article], cache: MentionCache | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Address → the countries its body names; a body is read only when the cache lacks it."""
+    from newsgen.countries import find_mentions
+
+    found: dict[str, tuple[str, ...]] = {}
+    for article in articles:
+        codes = cache.get(article.body_digest, article.language) if cache else None
+        if codes is None:
+            codes = tuple(find_mentions(read_body(article), article.language))
+            if cache is not None:
+                cache.put(article.body_digest, article.language, codes)
+        found[article.url] = codes
+    return found
+
+
+def load_about(config: Config) -> tuple[Document | None, list[NewsgenError]]:
+    """The about page's record, None when the project has no about.md, or its errors."""
+    path = config.root / ABOUT_FILE
+    if not path.is_file():
+        return None, []
+    try:
+        text = read_text(path)
+        check_characters(text, path)
+        front, body, body_line = split_front_matter(text, path)
+        data, located = parse_front_matter(front, path)
+    except ContentError as exc:
+        return None, [exc]
+    except OSError as exc:
+        return None, [ContentError(f"cannot read the file: {exc.strerror}", path)]
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        line = located.lines.get("title", 1)
+        return None, [ContentError("'title' must be the about page's title", path, line)]
+    unknown = sorted(str(key) for key in data if key != "title")
+    if unknown:
+        line = located.lines.get(unknown[0], 1)
+        message = f"unknown field '{unknown[0]}': about.md has only a 'title'"
+        return None, [ContentError(message, path, line)]
+    document = Document(path, ABOUT, title.strip(), body_line, digest(body), digest(text))
+    return document, []
 
 
 # --- all files -------------------------------------------------------------------------

@@ -71,6 +71,46 @@ class Story:
     key: str
     articles: tuple[Article, ...]
     """In timeline order."""
+    title: str = ""
+    """The story's name: a report's ``story_title``, else the earliest report's headline."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """The articles that share a tag, however its case and spaces are written."""
+
+    key: str
+    """The tag folded: lower case, one space between words."""
+    name: str
+    """The spelling shown: the one the earliest article uses."""
+    slug: str
+    """The topic page's file name, unique within the archive."""
+    articles: tuple[Article, ...]
+    """Newest first."""
+
+
+@dataclass(frozen=True)
+class Notes:
+    """A curator's notes, to be rendered as Markdown like a body (and cached alike)."""
+
+    text: str
+    url: str
+    """The address its ids are made from: its article's, marked as the notes'."""
+    body_digest: str
+    """sha256 of the text: with url, the key of its rendered HTML in the body cache."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """A page of prose that is not an article (the about page): a title and a Markdown body."""
+
+    path: Path
+    url: str
+    """Its page's path in the site."""
+    title: str
+    body_line: int = 1
+    body_digest: str = ""
+    digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,8 +122,8 @@ class Page:
     template: str
     context: dict[str, Any]
     """What the template sees, besides the site-wide globals. Plain data only."""
-    bodies: tuple[Article, ...] = ()
-    """Articles whose Markdown body the page renders."""
+    bodies: tuple[Article | Document, ...] = ()
+    """Articles (or documents) whose Markdown body the page renders."""
     bundle: bool = False
     """The page is a folder of files that a tool makes (a search index shard): ``url`` names
     the one file always in it, and the others sit beside it under names the tool picks."""

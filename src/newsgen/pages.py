@@ -24,11 +24,17 @@ def plan_pages(archive: Archive, config: Config) -> list[Page]:
     pages = [
         _index(archive, config),
         *_articles(archive),
+        *_stories(archive),
         _countries_index(archive, config),
         *_countries(archive, config),
+        _topics_index(archive),
+        *_topics(archive, config),
         _timeline(archive, config),
         *_country_timelines(archive, config),
         *_years(archive),
+        _about(archive),
+        *_citations(archive),
+        *_open_data(archive, config),
         _feed(urls.SITE_FEED, None, archive.newest(config.feed_size)),
         *(
             _feed(urls.country_feed_url(code), code, articles[: config.feed_size])
@@ -82,17 +88,93 @@ def _index(archive: Archive, config: Config) -> Page:
 
 def _articles(archive: Archive) -> Iterator[Page]:
     for article in archive.articles:
+        story = archive.stories.get(article.story) if article.story else None
+        mentioned = archive.mentions.get(article.url, ())
         yield Page(
             urls.article_url(article),
             "article.html",
             {
                 "article": article,
                 "story": archive.story_of(article),
+                "story_title": story.title if story else None,
+                "topics": archive.topics_of(article),
+                # Only countries some article is about have a page to link to.
+                "mentioned": tuple((code, code in archive.by_country) for code in mentioned),
+                "related": archive.related.get(article.url, ()),
                 "previous": archive.previous.get(article.url),
                 "next": archive.following.get(article.url),
             },
             bodies=(article,),
         )
+
+
+def _stories(archive: Archive) -> Iterator[Page]:
+    for key, story in archive.stories.items():
+        yield Page(
+            urls.story_url(key), "story.html", {"title": story.title, "articles": story.articles}
+        )
+
+
+def _topics_index(archive: Archive) -> Page:
+    topics = [(t.name, t.slug, len(t.articles)) for t in archive.topics.values()]
+    return Page(urls.TOPICS, "topics.html", {"topics": topics})
+
+
+def _topics(archive: Archive, config: Config) -> Iterator[Page]:
+    """A page per topic; a topic with many articles also gets a page per year."""
+    for slug, topic in archive.topics.items():
+        for year, shown, years in _by_year(topic.articles, config):
+            url = urls.topic_url(slug) if year is None else urls.topic_year_url(slug, year)
+            context = {
+                "name": topic.name,
+                "slug": slug,
+                "articles": shown,
+                "total": len(topic.articles) if year is None else len(shown),
+                "years": years,
+                "year": year,
+            }
+            yield Page(url, "topic.html", context)
+
+
+def _about(archive: Archive) -> Page:
+    """The about page: the project's about.md if there is one, and the downloads."""
+    about = archive.about
+    context = {
+        "title": about.title if about else "About this archive",
+        "body": about.url if about else None,
+        "total": len(archive.articles),
+    }
+    return Page(urls.ABOUT, "about.html", context, bodies=(about,) if about else ())
+
+
+def _citations(archive: Archive) -> Iterator[Page]:
+    """Each article's citation in every format, then the whole archive's."""
+    for article in archive.articles:
+        for name in urls.CITATION_FORMATS:
+            yield Page(urls.citation_url(name, article), f"cite:{name}", {"articles": (article,)})
+    for name in urls.CITATION_FORMATS:
+        yield Page(urls.citation_url(name), f"cite:{name}", {"articles": archive.articles})
+
+
+def _project_file(article: Article, config: Config) -> str:
+    """The article's file as the project names it: 'articles/some-report.md'."""
+    try:
+        return article.path.relative_to(config.root).as_posix()
+    except ValueError:  # an articles folder outside the project
+        return article.path.name
+
+
+def _open_data(archive: Archive, config: Config) -> Iterator[Page]:
+    records = {
+        "articles": archive.articles,
+        # A renamed file changes no record's digest, so the names are part of the context.
+        "files": {a.url: _project_file(a, config) for a in archive.articles},
+        "mentions": archive.mentions,
+        "story_titles": {key: story.title for key, story in archive.stories.items()},
+    }
+    yield Page(urls.DATA_JSON, "data:json", records)
+    yield Page(urls.DATA_CSV, "data:csv", records)
+    yield Page(urls.DATAPACKAGE, "data:package", {"count": len(archive.articles)})
 
 
 def _country_counts(archive: Archive, config: Config) -> list[tuple[str, int]]:
@@ -122,6 +204,7 @@ def _countries(archive: Archive, config: Config) -> Iterator[Page]:
     """A page per country; a country with many articles also gets a page per year."""
     span = _span(archive)
     for code, articles in archive.by_country.items():
+        mentioned = archive.mentioned_in.get(code, ())
         split = len(articles) > config.country_page_size
         by_year: dict[int, list[Article]] = {}
         for article in articles:  # newest first, so each year's list is too
@@ -133,6 +216,8 @@ def _countries(archive: Archive, config: Config) -> Iterator[Page]:
                 functools.partial(_country_year_target, code, split),
             ),
             "companions": _companions(code, articles, config),
+            # Articles that name the country without being about it, after its own.
+            "mentioned": mentioned if not split else mentioned[: config.latest_count],
         }
         if not split:
             yield _country_page(code, None, articles, len(articles), [], extra)
@@ -145,7 +230,28 @@ def _countries(archive: Archive, config: Config) -> Iterator[Page]:
         # leaves the other years' pages as they are.
         bare = [(year, None) for year in by_year]
         for year, items in by_year.items():
-            yield _country_page(code, year, tuple(items), len(items), bare, {})
+            in_year = {"mentioned": tuple(a for a in mentioned if a.year == year)}
+            yield _country_page(code, year, tuple(items), len(items), bare, in_year)
+
+
+def _by_year(
+    articles: tuple[Article, ...], config: Config
+) -> Iterator[tuple[int | None, tuple[Article, ...], list[Any]]]:
+    """A listing's pages as (year, articles shown, years to link): one page when it is short;
+    else the newest on the main page (year None), with a page per year."""
+    if len(articles) <= config.country_page_size:
+        yield None, articles, []
+        return
+    by_year: dict[int, list[Article]] = {}
+    for article in articles:  # newest first, so each year's list is too
+        by_year.setdefault(article.year, []).append(article)
+    counts = [(year, len(items)) for year, items in by_year.items()]
+    yield None, articles[: config.latest_count], counts
+    # Year pages list the years without counts, so that adding an article to one year
+    # leaves the other years' pages as they are.
+    bare = [(year, None) for year in by_year]
+    for year, items in by_year.items():
+        yield year, tuple(items), bare
 
 
 def _country_page(
@@ -156,11 +262,12 @@ def _country_page(
     years: list[Any],
     extra: dict[str, Any],
 ) -> Page:
-    """A country's own page (year None) or one year of it."""
+    """A country's own page (year None) or one year of it; then the articles that mention it."""
     url = urls.country_url(code) if year is None else urls.country_year_url(code, year)
     context = {"code": code, "articles": shown, "total": total, "years": years, "year": year}
     context.setdefault("strip", [])
     context.setdefault("companions", [])
+    context.setdefault("mentioned", ())
     context.update(extra)
     return Page(url, "country.html", context)
 
@@ -327,8 +434,12 @@ def _last_changes(archive: Archive) -> dict[str, str]:
             changes[urls.country_year_url(code, article.year)] = article.date.isoformat()
     for year, articles in archive.by_year.items():
         changes[urls.year_url(year)] = articles[-1].date.isoformat()
+    for key, story in archive.stories.items():
+        changes[urls.story_url(key)] = story.articles[-1].date.isoformat()
+    for slug, topic in archive.topics.items():
+        changes[urls.topic_url(slug)] = topic.articles[0].date.isoformat()
     if archive.articles:
         newest = archive.articles[-1].date.isoformat()
-        for url in (urls.INDEX, urls.COUNTRIES, urls.TIMELINE):
+        for url in (urls.INDEX, urls.COUNTRIES, urls.TIMELINE, urls.TOPICS, urls.ABOUT):
             changes[url] = newest
     return changes

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from newsgen.cache import (
     BuildInfo,
     HtmlCache,
+    MentionCache,
     RecordCache,
     read_build_info,
     save_build_info,
@@ -33,7 +34,7 @@ from newsgen.deps import (
     template_hashes,
 )
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, raise_if_any
-from newsgen.model import Article, Page
+from newsgen.model import Article, Document, Notes, Page
 from newsgen.write import (
     Entry,
     Staging,
@@ -185,12 +186,13 @@ def _cache_warning(config: Config, exc: OSError) -> BuildWarning:
 def load_archive(config: Config, *, use_cache: bool = True) -> tuple[Archive, list[BuildWarning]]:
     """Load and check every article, then build the archive's indexes."""
     from newsgen.enrich import build_archive
-    from newsgen.load import load_articles
+    from newsgen.load import find_all_mentions, load_about, load_articles
 
-    cache = RecordCache(
-        config.path("cache") if use_cache else None, build_fingerprint(config), config.root
-    )
+    folder = config.path("cache") if use_cache else None
+    cache = RecordCache(folder, build_fingerprint(config), config.root)
     articles, errors, warnings = load_articles(config, cache)
+    about, about_errors = load_about(config)
+    errors.extend(about_errors)
     if config.strict:
         errors.extend(ContentError(w.message, w.path, w.line) for w in warnings)
         warnings = []
@@ -199,7 +201,15 @@ def load_archive(config: Config, *, use_cache: bool = True) -> tuple[Archive, li
         cache.save()
     except OSError as exc:
         warnings = [*warnings, _cache_warning(config, exc)]
-    return build_archive(articles), warnings
+    # The countries each text names are needed to plan the country pages, so they are
+    # found here; a body is read only when no earlier build has seen its text.
+    mention_cache = MentionCache(folder, build_fingerprint(config))
+    mentions = find_all_mentions(articles, mention_cache)
+    try:
+        mention_cache.save()
+    except OSError as exc:
+        warnings = [*warnings, _cache_warning(config, exc)]
+    return build_archive(articles, mentions, about), warnings
 
 
 def _bundle_files(pages: Sequence[Page], old: Mapping[str, Entry]) -> dict[str, list[str]]:
@@ -312,9 +322,9 @@ def _render_bundles(
     render_body = _body_renderer(work.config, cache_mode)
     lock = threading.Lock()
 
-    def body(article: Article) -> Markup:
+    def body(record: Article | Document | Notes) -> Markup:
         with lock:  # one Markdown parser serves the process, and it is not thread-safe
-            return render_body(article)
+            return render_body(record)
 
     def one(item: tuple[int, str]) -> RenderedBundle:
         index, fingerprint = item
@@ -391,7 +401,8 @@ class LocalPool:
 
 
 _FORKED: RenderWork | None = None
-_WORKER: tuple[jinja2.Environment, Callable[[Article], Markup]] | None = None
+# Markdown → HTML for a page's bodies and a curator's notes (render.Body).
+_WORKER: tuple[jinja2.Environment, Callable[[Article | Document | Notes], Markup]] | None = None
 
 
 def _start_worker() -> None:
@@ -410,7 +421,7 @@ def render_chunk(
     pages: Sequence[Page],
     chunk: Sequence[tuple[int, str]],
     env: jinja2.Environment,
-    body: Callable[[Article], Markup],
+    body: Callable[[Article | Document | Notes], Markup],
 ) -> Iterator[Rendered]:
     """Render each page of a chunk; a user's mistake comes back as the page's error."""
     from newsgen.render import render_page
@@ -422,8 +433,11 @@ def render_chunk(
             yield index, fingerprint, error
 
 
-def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Markup]:
-    """Markdown → safe HTML for an article, read from its file, through the body cache."""
+def _body_renderer(
+    config: Config, cache_mode: str
+) -> Callable[[Article | Document | Notes], Markup]:
+    """Markdown → safe HTML for a body, read from its file, or for a curator's notes, through
+    the body cache."""
     from markupsafe import Markup
 
     from newsgen.load import read_body
@@ -433,16 +447,20 @@ def _body_renderer(config: Config, cache_mode: str) -> Callable[[Article], Marku
         config.path("cache") if cache_mode != "off" else None, build_fingerprint(config)
     )
 
-    def body(article: Article) -> Markup:
-        key = body_key(article)  # the page is part of it: it prefixes the footnotes' ids
+    def body(record: Article | Document | Notes) -> Markup:
+        key = body_key(record)  # the page is part of it: it prefixes the footnotes' ids
         cached = cache.get(key) if cache_mode == "use" else None
         if cached is not None:
             return Markup(cached)
-        try:
-            text = read_body(article)
-        except OSError as exc:
-            raise ContentError(f"cannot read it: {exc.strerror or exc}", article.path) from None
-        html = render_markdown(text, config.allow_raw_html, body_id_prefix(article))
+        if isinstance(record, Notes):
+            text = record.text
+        else:
+            try:
+                text = read_body(record)
+            except OSError as exc:
+                message = f"cannot read it: {exc.strerror or exc}"
+                raise ContentError(message, record.path) from None
+        html = render_markdown(text, config.allow_raw_html, body_id_prefix(record))
         cache.put(key, str(html))
         return html
 

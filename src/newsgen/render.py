@@ -5,25 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext
+import hashlib
 import io
 import re
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from babel.dates import format_date
 from markupsafe import Markup
 
-from newsgen import urls
+from newsgen import cite, urls
+from newsgen import data as open_data
 from newsgen.config import Config
 from newsgen.countries import country_name, region_name
 from newsgen.errors import TemplateError
 from newsgen.frontmatter import CONTROL_CHARACTERS
 from newsgen.locales import parse_locale
-from newsgen.model import Article, Page
+from newsgen.model import Article, Document, Notes, Page
 from newsgen.theme import search_path
 
 _MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
@@ -75,7 +78,13 @@ def render_markdown(text: str, allow_raw_html: bool, id_prefix: str = "body") ->
     return Markup(rendered.replace(marker, id_prefix))
 
 
-def body_id_prefix(article: Article) -> str:
+def notes_of(article: Article, text: str) -> Notes:
+    """An article's notes as a record the body renderer takes; their ids differ from the body's."""
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Notes(text, article.url.removesuffix(".html") + "-notes.html", digest)
+
+
+def body_id_prefix(article: Article | Document | Notes) -> str:
     """The prefix of the ids in an article's body, unique as its page's address is.
 
     Slugs may repeat (on other days), addresses may not: 'articles/2021/10/14-x.html'
@@ -84,7 +93,7 @@ def body_id_prefix(article: Article) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", article.url.removesuffix(".html")).strip("-")
 
 
-def body_key(article: Article) -> str:
+def body_key(article: Article | Document | Notes) -> str:
     """What an article's rendered body depends on, besides the settings: its text and its ids."""
     return f"{body_id_prefix(article)}:{article.body_digest}"
 
@@ -156,6 +165,7 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         news_article_ld=lambda a: news_article_ld(a, config.language),
         collection_ld=lambda code, articles: collection_ld(code, articles, config),
         search_records=lambda articles: search_records(articles, config.language),
+        citation=lambda a: cite.citation_text(cite.reference(a, config)),
     )
     env.filters.update(
         long_date=long_date,
@@ -166,16 +176,36 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         language_name=lambda code, language=config.language: language_name(code, language),
         atom_date=atom_date,
         plural=functools.partial(plural, messages),
+        site_label=site_label,
+        by_story=by_story,
     )
     return env
 
 
-def render_page(env: jinja2.Environment, page: Page, body: Callable[[Article], Markup]) -> bytes:
-    """One page's bytes, or a TemplateError that names the template and line."""
+def render_page(
+    env: jinja2.Environment,
+    page: Page,
+    body: Callable[[Article | Document | Notes], Markup],
+) -> bytes:
+    """One page's bytes, or a TemplateError that names the template and line.
+
+    A page whose template names a generated format (``GENERATED``) is made by its
+    function from the page's context; the rest by Jinja. ``body`` renders Markdown: a
+    record's body, or an article's notes.
+    """
+    if page.template in GENERATED:
+        config = env.globals["site"]
+        assert isinstance(config, Config)
+        return GENERATED[page.template](page.context, config)
     try:
         template = env.get_template(page.template)
         bodies = {article.url: body(article) for article in page.bodies}
-        text = template.render(page.context, page_url=page.url, bodies=bodies)
+        rendered_notes = {
+            a.url: body(notes_of(a, a.notes))
+            for a in page.bodies
+            if isinstance(a, Article) and a.notes
+        }
+        text = template.render(page.context, page_url=page.url, bodies=bodies, notes=rendered_notes)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             exc.message or "syntax error", _template_path(env, exc.name), exc.lineno
@@ -256,7 +286,56 @@ def ship_templates(env: jinja2.Environment) -> ShippedTemplates:
     return ShippedTemplates([str(folder) for folder in searchpath], sources)
 
 
+# --- outputs made by code, not templates --------------------------------------------------
+
+
+def _citations(format_name: str) -> Callable[[Mapping[str, Any], Config], bytes]:
+    def make(context: Mapping[str, Any], config: Config) -> bytes:
+        return cite.FORMATS[format_name](cite.reference(a, config) for a in context["articles"])
+
+    return make
+
+
+def _data_rows(context: Mapping[str, Any], config: Config) -> Iterator[dict[str, Any]]:
+    return open_data.rows(
+        context["articles"], config, context["mentions"], context["story_titles"], context["files"]
+    )
+
+
+GENERATED: dict[str, Callable[[Mapping[str, Any], Config], bytes]] = {
+    **{f"cite:{name}": _citations(name) for name in cite.FORMATS},
+    "data:json": lambda context, config: open_data.articles_json(_data_rows(context, config)),
+    "data:csv": lambda context, config: open_data.articles_csv(_data_rows(context, config)),
+    "data:package": lambda context, config: open_data.datapackage(config, context["count"]),
+}
+"""Page 'templates' that are functions of the context: citation files and open data."""
+
+
 # --- template helpers ------------------------------------------------------------------
+
+
+def site_label(url: str) -> str:
+    """The site an address leads to, for its link's text: 'themoscowtimes.com'."""
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
+def by_story(articles: Sequence[Article]) -> list[tuple[Article, ...]]:
+    """A listing's entries: the reports of one story in the list become one entry.
+
+    An entry stands where its first report stands; its reports keep the list's order.
+    """
+    groups: dict[str, list[Article]] = {}
+    entries: list[list[Article]] = []
+    for article in articles:
+        if article.story is None:
+            entries.append([article])
+        elif article.story in groups:
+            groups[article.story].append(article)
+        else:
+            groups[article.story] = [article]
+            entries.append(groups[article.story])
+    return [tuple(entry) for entry in entries]
 
 
 @jinja2.pass_context
@@ -380,8 +459,13 @@ def news_article_ld(article: Article, language: str) -> dict[str, Any]:
         "description": article.summary,
         "publisher": {"@type": "Organization", "name": article.source},
     }
-    if article.source_url:
-        data["isBasedOn"] = article.source_url
+    # This record's text is derived from the copy that was taken: the original, or a
+    # repost or summary of it (via); the publisher stays the original's either way.
+    based_on = article.via_url or article.source_url
+    if based_on:
+        data["isBasedOn"] = based_on
+    if article.archived_url:
+        data["archivedAt"] = article.archived_url
     if article.author:
         data["author"] = {"@type": "Person", "name": article.author}
     if article.tags:

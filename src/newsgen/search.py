@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from newsgen import urls
 from newsgen.countries import country_name
 from newsgen.errors import NewsgenError
-from newsgen.model import Article, Page
+from newsgen.model import Article, Document, Notes, Page
 
 if TYPE_CHECKING:
     import jinja2
@@ -94,7 +94,10 @@ def title_records(articles: Iterable[Article], language: str) -> list[dict[str, 
 
 
 def render_shard(
-    env: jinja2.Environment, page: Page, body: Callable[[Article], Markup], language: str
+    env: jinja2.Environment,
+    page: Page,
+    body: Callable[[Article | Document | Notes], Markup],
+    language: str,
 ) -> dict[str, bytes]:
     """A shard's files, by path inside the site: its articles rendered for indexing, indexed."""
     from newsgen.render import render_page

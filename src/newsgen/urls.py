@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import string
 from typing import Protocol
 
@@ -22,6 +23,13 @@ SITEMAP = "sitemap.xml"
 SEARCH = "search/index.html"
 FEEDS = "feeds/index.html"
 ROBOTS = "robots.txt"
+TOPICS = "topics/index.html"
+ABOUT = "about.html"
+DATA_JSON = "data/articles.json"
+DATA_CSV = "data/articles.csv"
+DATAPACKAGE = "data/datapackage.json"
+CITATION_FORMATS = {"bibtex": "bib", "ris": "ris", "csl-json": "csl.json"}
+"""Citation format → the file name ending its files carry."""
 MANIFEST = ".newsgen-manifest.json"
 
 
@@ -78,6 +86,36 @@ def check_permalink(pattern: str) -> str | None:
     ):
         return "'permalink' must be a relative path of folders ending in a .html file name"
     return None
+
+
+def citation_url(format_name: str, article: _Addressed | None = None) -> str:
+    """An article's citation file in a format, or the whole archive's (article None)."""
+    ending = CITATION_FORMATS[format_name]
+    if article is None:
+        return f"data/archive.{ending}"
+    return f"{article.url.removesuffix('.html')}.{ending}"
+
+
+def record_key(article: _Addressed) -> str:
+    """An article's identifier in citations and open data, made from its address (unique)."""
+    path = article.url.removesuffix(".html")
+    path = path.removeprefix("articles/") if path.count("/") > 1 else path
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", path).strip("-")
+
+
+def story_url(key: str) -> str:
+    """A story's page: its reports side by side."""
+    return f"stories/{key}.html"
+
+
+def topic_url(slug: str) -> str:
+    """A topic's page."""
+    return f"topics/{slug}.html"
+
+
+def topic_year_url(slug: str, year: int) -> str:
+    """One year of a topic's articles, for topics with many (a folder: slugs may hold '-')."""
+    return f"topics/{slug}/{year:04d}.html"
 
 
 def country_url(code: str) -> str:
