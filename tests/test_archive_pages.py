@@ -1,0 +1,273 @@
+"""The pages a researcher follows a subject by: stories, topics, countries mentioned, the
+about page, and the open data behind them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import frictionless
+import lxml.html
+import pytest
+
+import newsgen.countries
+from newsgen.config import Config
+from newsgen.errors import BuildFailed
+from newsgen.pipeline import build
+
+from .conftest import article_text
+
+STORY = {
+    "en.md": article_text(
+        "Russia and Uzbekistan sign a plan",
+        date="2025-01-22",
+        source="The Moscow Times",
+        countries="[RU, UZ]",
+        story="plan-2030",
+        tags="[Military Cooperation]",
+    ),
+    "de.md": article_text(
+        "Russland und Usbekistan vereinbaren einen Plan",
+        date="2025-01-21",
+        source="RT DE",
+        language="de",
+        countries="[Russland, Usbekistan]",
+        story="plan-2030",
+        story_title='"The 2030 plan"',
+        tags="[military  cooperation, Zentralasien]",
+    ),
+    "other.md": article_text(
+        "Kazakhstan holds talks",
+        date="2024-05-01",
+        source="Example Wire",
+        countries="[KZ]",
+        tags="[borders]",
+        body="Talks in Astana. Uzbekistan and Kyrgyzstan sent observers.\n",
+    ),
+}
+
+
+def _page_titled(output: Path, title: str) -> Path:
+    """The article page whose headline is title."""
+    (page,) = [
+        p
+        for p in (output / "articles").rglob("*.html")
+        if lxml.html.parse(str(p)).findtext(".//h1") == title
+    ]
+    return page
+
+
+def _text(page: Path) -> str:
+    return " ".join(lxml.html.parse(str(page)).getroot().text_content().split())
+
+
+@pytest.fixture
+def output(site: Callable[..., Config]) -> Path:
+    config = site(STORY)
+    build(config)
+    return config.path("output")
+
+
+def test_a_story_has_a_page_with_its_reports_side_by_side(output: Path) -> None:
+    page = output / "stories" / "plan-2030.html"
+    tree = lxml.html.parse(str(page))
+    assert tree.findtext(".//h1") == "The 2030 plan"
+    reports = [
+        " ".join(li.text_content().split()) for li in tree.iterfind(".//li[@class='report']")
+    ]
+    assert len(reports) == 2
+    assert reports[0].startswith("Russland und Usbekistan vereinbaren einen Plan Language German")
+    assert "Publisher RT DE Date January 21, 2025" in reports[0]
+    assert "Language English Publisher The Moscow Times Date January 22, 2025" in reports[1]
+
+
+NEWEST_FIRST = "2 reports: The Moscow Times, in English; RT DE, in German"
+OLDEST_FIRST = "2 reports: RT DE, in German; The Moscow Times, in English"
+
+
+@pytest.mark.parametrize(
+    ("url", "entry"),
+    [
+        ("index.html", NEWEST_FIRST),
+        ("countries/uz.html", NEWEST_FIRST),
+        ("topics/military-cooperation.html", NEWEST_FIRST),
+        ("timeline/2025.html", OLDEST_FIRST),
+    ],
+)
+def test_listings_show_a_storys_reports_as_one_entry(output: Path, url: str, entry: str) -> None:
+    tree = lxml.html.parse(str(output / url))
+    items = [" ".join(li.text_content().split()) for li in tree.iterfind(".//main//ol/li")]
+    assert len([item for item in items if entry in item]) == 1
+    assert not [item for item in items if "Plan" in item and entry not in item]
+
+
+def test_other_language_versions_stand_beside_the_headline(output: Path) -> None:
+    english = _page_titled(output, "Russia and Uzbekistan sign a plan")
+    german = _page_titled(output, "Russland und Usbekistan vereinbaren einen Plan")
+    versions = lxml.html.parse(str(english)).find(".//header[@class='article-header']/p")
+    assert versions is not None and versions.get("class") == "versions"
+    assert " ".join(versions.text_content().split()) == "Also in German (RT DE)"
+    link = versions.find("a")
+    assert link is not None and link.get("hreflang") == "de"
+    assert (english.parent / str(link.get("href"))).resolve() == german.resolve()
+
+
+def test_a_page_per_topic_and_an_index_with_counts(output: Path) -> None:
+    index = _text(output / "topics" / "index.html")
+    assert "3 topics in the archive." in index
+    # two spellings, one topic, named as the earliest article writes it
+    assert "military cooperation 2 articles" in index
+    assert "borders 1 article" in index and "Zentralasien 1 article" in index
+    for slug in ("military-cooperation", "borders", "zentralasien"):
+        assert (output / "topics" / f"{slug}.html").is_file()
+    page = _page_titled(output, "Russland und Usbekistan vereinbaren einen Plan")
+    german = lxml.html.parse(str(page))
+    topic_links = {
+        a.text_content(): str(a.get("href"))
+        for a in german.iter("a")
+        if "topics/" in (a.get("href") or "")
+    }
+    target = page.parent / topic_links["military  cooperation"]
+    assert target.resolve() == (output / "topics" / "military-cooperation.html").resolve()
+
+
+def test_related_reports_end_every_article_page(output: Path) -> None:
+    lonely = _page_titled(output, "Kazakhstan holds talks")
+    for page in (output / "articles").rglob("*.html"):
+        tree = lxml.html.parse(str(page))
+        if page == lonely:
+            assert tree.find(".//aside[@class='related']") is None  # it shares nothing
+            continue
+        related = tree.find(".//aside[@class='related']")
+        assert related is not None and "same story" in related.text_content()
+
+
+def test_countries_the_text_mentions_are_shown_and_listed_on_country_pages(output: Path) -> None:
+    page = _page_titled(output, "Kazakhstan holds talks")
+    article = _text(page)
+    assert "Also mentioned Uzbekistan, Kyrgyzstan" in article
+    uzbekistan = lxml.html.parse(str(output / "countries" / "uz.html"))
+    sections = uzbekistan.findall(".//main/section")
+    # The last section, after the articles about Uzbekistan, and not among them.
+    assert sections[-1].findtext("h2") == "Also mentioned in"
+    assert "Kazakhstan holds talks" in sections[-1].text_content()
+    for own in sections[:-1]:
+        assert "Kazakhstan holds talks" not in own.text_content()
+    # Kyrgyzstan has no page (no article is about it): named, not linked.
+    tree = lxml.html.parse(str(page))
+    assert not [a for a in tree.iter("a") if str(a.get("href")).endswith("countries/kg.html")]
+
+
+def test_mentions_are_found_once_per_text(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(STORY)
+    build(config)
+    calls: list[str] = []
+    original = newsgen.countries.find_mentions
+
+    def counting(text: str, language: str) -> list[str]:
+        calls.append(text)
+        return original(text, language)
+
+    monkeypatch.setattr(newsgen.countries, "find_mentions", counting)
+    (config.path("source") / "other.md").write_text(
+        STORY["other.md"].replace("Talks in Astana.", "Talks in Almaty.")
+    )
+    build(config)
+    assert calls == ["Talks in Almaty. Uzbekistan and Kyrgyzstan sent observers.\n"]
+    shutil.rmtree(config.path("cache"))
+    build(config, full=True)
+    assert len(calls) == 1 + len(STORY)  # without the cache, every text is read again
+
+
+def test_open_data_holds_every_record_and_validates_as_a_data_package(output: Path) -> None:
+    records = json.loads((output / "data" / "articles.json").read_text(encoding="utf-8"))
+    by_title = {r["title"]: r for r in records}
+    assert len(records) == len(STORY)
+    german = by_title["Russland und Usbekistan vereinbaren einen Plan"]
+    assert german["countries"] == ["RU", "UZ"] and german["language"] == "de"
+    assert german["story"] == "plan-2030" and german["story_title"] == "The 2030 plan"
+    assert german["file"] == "articles/de.md"
+    page = _page_titled(output, german["title"])
+    assert german["page"] == page.relative_to(output).as_posix()
+    assert len({r["id"] for r in records}) == len(records)
+    assert by_title["Kazakhstan holds talks"]["mentions"] == ["UZ", "KG"]
+    rows = list(csv.DictReader(io.StringIO((output / "data" / "articles.csv").read_text())))
+    assert [r["title"] for r in rows] == [r["title"] for r in records]
+    assert rows[0]["tags"] == "; ".join(records[0]["tags"])
+
+    report = frictionless.validate(str(output / "data" / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    cli = str(Path(sys.executable).parent / "frictionless")
+    done = subprocess.run(
+        [cli, "validate", "datapackage.json"],
+        cwd=output / "data",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    index = lxml.html.parse(str(output / "index.html"))
+    hrefs = {a.get("href") for a in index.iter("a")}
+    assert {"data/articles.json", "data/articles.csv", "data/datapackage.json"} <= hrefs
+
+
+ABOUT = "---\ntitle: About the Test Archive\n---\nWhat this archive holds, and *how*.\n"
+
+
+def test_about_md_becomes_a_page_linked_from_every_page(site: Callable[..., Config]) -> None:
+    config = site(STORY)
+    (config.root / "about.md").write_text(ABOUT)
+    build(config)
+    output = config.path("output")
+    about = lxml.html.parse(str(output / "about.html"))
+    assert about.findtext(".//h1") == "About the Test Archive"
+    assert "<em>how</em>" in (output / "about.html").read_text()
+    assert {"data/articles.csv", "data/archive.bib"} <= {a.get("href") for a in about.iter("a")}
+    for page in output.rglob("*.html"):
+        nav = lxml.html.parse(str(page)).find(".//nav[@aria-label='Main']")
+        assert "About" in [a.text_content() for a in nav.iter("a")], page
+
+
+def test_an_edited_about_md_is_rebuilt(site: Callable[..., Config]) -> None:
+    config = site(STORY)
+    build(config)
+    about = config.path("output") / "about.html"
+    assert lxml.html.parse(str(about)).findtext(".//h1") == "About this archive"
+    (config.root / "about.md").write_text(ABOUT)
+    build(config)
+    assert lxml.html.parse(str(about)).findtext(".//h1") == "About the Test Archive"
+
+
+def test_an_about_md_without_a_title_is_an_error_naming_it(site: Callable[..., Config]) -> None:
+    config = site(STORY)
+    (config.root / "about.md").write_text("---\ntitel: About\n---\nText.\n")
+    with pytest.raises(BuildFailed) as caught:
+        build(config)
+    (error,) = caught.value.errors
+    assert error.path == config.root / "about.md"
+    assert "'title'" in error.message
+
+
+def test_a_topic_with_many_articles_gets_a_page_per_year(site: Callable[..., Config]) -> None:
+    articles = {
+        f"a{i}.md": article_text(f"Report {i}", date=f"{2019 + i % 2}-0{i + 1}-01", tags="[Bases]")
+        for i in range(5)
+    }
+    config = site(articles, settings="country_page_size: 3\nlatest_count: 2\n")
+    build(config)
+    topics = config.path("output") / "topics"
+    main = lxml.html.parse(str(topics / "bases.html"))
+    assert len(main.findall(".//li[@class='entry']")) == 2
+    for year, count in ((2019, 3), (2020, 2)):
+        page = lxml.html.parse(str(topics / "bases" / f"{year}.html"))
+        assert page.findtext(".//h1") == f"Bases, {year}"
+        assert len(page.findall(".//li[@class='entry']")) == count
+        assert main.find(f".//a[@href='bases/{year}.html']") is not None
