@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote
 
 import lxml.html
 import pytest
@@ -78,9 +79,25 @@ def built(site: Callable[..., Config]) -> tuple[Path, dict[str, dict[str, str]]]
     return output, pages
 
 
-def _file(output: Path, page: str, ending: str) -> Path:
-    """A citation file beside an article's page."""
-    return output / (page.removesuffix(".html") + ending)
+class _Download:
+    """An article's citation, as its page offers it for download (a data: link)."""
+
+    def __init__(self, href: str, name: str) -> None:
+        header, _, payload = href.partition(",")
+        assert header.startswith("data:") and header.endswith(";charset=utf-8"), header
+        self.media_type = header.removeprefix("data:").removesuffix(";charset=utf-8")
+        self.name = name
+        self.text = unquote(payload)
+
+    def read_text(self, encoding: str = "utf-8") -> str:
+        return self.text
+
+
+def _file(output: Path, page: str, ending: str) -> _Download:
+    """The citation an article's page offers in a format (by the ending of its file name)."""
+    tree = lxml.html.parse(str(output / page))
+    (link,) = [a for a in tree.iter("a") if a.get("download", "").endswith(ending)]
+    return _Download(link.get("href"), link.get("download"))
 
 
 def _key(output: Path, page: str) -> str:
@@ -187,8 +204,9 @@ def test_each_article_page_offers_a_citation_and_citation_meta_tags(
         assert f"{BASE}{page}" in citation
         if "source_url" not in fields:
             assert "Original address not known." in citation
-        links = {a.text_content(): a.get("href") for a in tree.iter("a")}
-        name = page.rsplit("/", 1)[1].removesuffix(".html")
-        assert links["BibTeX"] == f"{name}.bib"
-        assert links["RIS"] == f"{name}.ris"
-        assert links["CSL-JSON"] == f"{name}.csl.json"
+        downloads = {a.text_content(): a.get("download") for a in tree.iter("a")}
+        key = _key(output, page)
+        assert downloads["BibTeX"] == f"{key}.bib"
+        assert downloads["RIS"] == f"{key}.ris"
+        assert downloads["CSL-JSON"] == f"{key}.csl.json"
+        assert _file(output, page, ".ris").media_type == "application/x-research-info-systems"

@@ -224,3 +224,10 @@ def csl_json(refs: Iterable[Reference]) -> bytes:
 
 FORMATS = {"bibtex": bibtex, "ris": ris, "csl-json": csl_json}
 """Format name (as urls.CITATION_FORMATS) → its writer."""
+
+MEDIA_TYPES = {
+    "bibtex": "application/x-bibtex",
+    "ris": "application/x-research-info-systems",
+    "csl-json": "application/vnd.citationstyles.csl+json",
+}
+"""Format name → the media type its file is served as."""

@@ -10,6 +10,9 @@ from urllib.parse import unquote, urlsplit
 
 from newsgen.files import walk
 
+# Links that leave the site; data: carries a page's own downloads (an article's citation).
+_SCHEMES = {"http", "https", "mailto", "data"}
+
 _LINK_ATTRIBUTES = {"href", "src"}
 
 
@@ -63,7 +66,7 @@ def _problem(
 ) -> str | None:
     parts = urlsplit(link)
     if parts.scheme or parts.netloc:
-        return None if parts.scheme in {"http", "https", "mailto"} else f"unexpected link {link!r}"
+        return None if parts.scheme in _SCHEMES else f"unexpected link {link!r}"
     if link.startswith("/"):
         return f"link {link!r} starts with '/', so it breaks from file:// and sub-folders"
     target = url

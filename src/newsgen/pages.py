@@ -148,10 +148,7 @@ def _about(archive: Archive) -> Page:
 
 
 def _citations(archive: Archive) -> Iterator[Page]:
-    """Each article's citation in every format, then the whole archive's."""
-    for article in archive.articles:
-        for name in urls.CITATION_FORMATS:
-            yield Page(urls.citation_url(name, article), f"cite:{name}", {"articles": (article,)})
+    """The whole archive's citations in every format (an article's travel in its own page)."""
     for name in urls.CITATION_FORMATS:
         yield Page(urls.citation_url(name), f"cite:{name}", {"articles": archive.articles})
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from babel.dates import format_date
@@ -166,6 +166,7 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         collection_ld=lambda code, articles: collection_ld(code, articles, config),
         search_records=lambda articles: search_records(articles, config.language),
         citation=lambda a: cite.citation_text(cite.reference(a, config)),
+        citation_data=lambda name, a: citation_data(name, a, config),
     )
     env.filters.update(
         long_date=long_date,
@@ -312,6 +313,16 @@ GENERATED: dict[str, Callable[[Mapping[str, Any], Config], bytes]] = {
 
 
 # --- template helpers ------------------------------------------------------------------
+
+
+def citation_data(format_name: str, article: Article, config: Config) -> str:
+    """An article's citation as a data: address, for a download link on its own page.
+
+    A file per article and format would triple the files of a large archive (and its
+    publishing time); the citation is a few hundred bytes, so it travels in the page.
+    """
+    data = cite.FORMATS[format_name]([cite.reference(article, config)])
+    return f"data:{cite.MEDIA_TYPES[format_name]};charset=utf-8,{quote(data, safe='')}"
 
 
 def site_label(url: str) -> str:

@@ -88,12 +88,14 @@ def check_permalink(pattern: str) -> str | None:
     return None
 
 
-def citation_url(format_name: str, article: _Addressed | None = None) -> str:
-    """An article's citation file in a format, or the whole archive's (article None)."""
-    ending = CITATION_FORMATS[format_name]
-    if article is None:
-        return f"data/archive.{ending}"
-    return f"{article.url.removesuffix('.html')}.{ending}"
+def citation_url(format_name: str) -> str:
+    """The whole archive's citations in a format."""
+    return f"data/archive.{CITATION_FORMATS[format_name]}"
+
+
+def citation_file_name(format_name: str, article: _Addressed) -> str:
+    """The name an article's citation is saved under when a reader downloads it."""
+    return f"{record_key(article)}.{CITATION_FORMATS[format_name]}"
 
 
 def record_key(article: _Addressed) -> str:
