@@ -151,12 +151,6 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
     env.globals.update(
         site=config,
         urls=urls,
-        article_url=lambda a: urls.article_url(a),
-        country_url=urls.country_url,
-        country_feed_url=urls.country_feed_url,
-        country_year_url=urls.country_year_url,
-        year_url=urls.year_url,
-        month_anchor=urls.month_anchor,
         link=_link,
         lang_attr=lambda code, around=config.language: lang_attr(code, around),
         absolute=lambda url: urls.absolute(config.base_url, url),
