@@ -164,3 +164,18 @@ def test_a_failing_indexer_is_an_error_not_a_traceback(
     assert [e.message for e in failed.value.errors] == [
         "the search indexer (pagefind) failed: Error: out of cheese"
     ]
+
+
+def test_a_shard_missing_a_file_is_indexed_again(site: Callable[..., Config]) -> None:
+    config = site(ARTICLES)
+    build(config)
+    output = config.path("output")
+    (lost,) = list((output / "search/pagefind/2021/fragment").iterdir())[:1]
+    lost.unlink()
+
+    report = build(config)
+
+    assert lost.is_file()  # the shard was indexed again, not kept without its file
+    assert any(url.startswith("search/pagefind/2021/") for url in report.written)
+    (config.path("source") / "d.md").write_text(article_text("Later", date="2019-07-07"))
+    assert build(config).written  # and a later change builds, instead of failing

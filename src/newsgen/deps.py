@@ -55,7 +55,7 @@ def code_fingerprint() -> str:
     command line, the server or the importer can change without cooling the caches.
     """
     package = Path(__file__).parent
-    sources = {path.stem: path.read_bytes() for path in package.glob("*.py")}
+    sources = {_module_name(path, package): path.read_bytes() for path in package.rglob("*.py")}
     reached: set[str] = set()
     pending = ["pipeline"]
     while pending:
@@ -64,9 +64,12 @@ def code_fingerprint() -> str:
             continue
         reached.add(name)
         text = sources[name].decode("utf-8")
-        pending.extend(_IMPORT_MODULE.findall(text))
+        for dotted in _IMPORT_MODULE.findall(text):
+            # "newsgen.importer.dates" needs the package "importer" too, as Python runs it.
+            parts = dotted.split(".")
+            pending.extend(".".join(parts[:end]) for end in range(1, len(parts) + 1))
         for names in _IMPORT_FROM_PACKAGE.findall(text):
-            pending.extend(n.strip() for n in names.split(","))
+            pending.extend(name.split()[0] for name in names.split(",") if name.strip())
     digest = hashlib.sha256()
     for name in sorted(reached):
         digest.update(name.encode() + b"\x00" + sources[name] + b"\x00")
@@ -80,9 +83,15 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-# "from newsgen.x import …", "from newsgen import x, y", "import newsgen.x"
-_IMPORT_MODULE = re.compile(r"^\s*(?:from|import)\s+newsgen\.(\w+)", re.M)
+# "from newsgen.x.y import …", "import newsgen.x", "from newsgen import x, y as z"
+_IMPORT_MODULE = re.compile(r"^\s*(?:from|import)\s+newsgen\.([\w.]+)", re.M)
 _IMPORT_FROM_PACKAGE = re.compile(r"^\s*from\s+newsgen\s+import\s+([\w, ]+)$", re.M)
+
+
+def _module_name(path: Path, package: Path) -> str:
+    """'render' for render.py, 'theme' for theme/__init__.py, 'importer.dates' for a submodule."""
+    parts = path.relative_to(package).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def library_versions() -> str:

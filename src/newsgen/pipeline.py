@@ -123,10 +123,18 @@ def _build_locked(config: Config, output: Path, full: bool, renderer: Renderer) 
     try:
         rendered = 0
         bundled = _bundle_files(pages, staging.old)
+
+        def previous(url: str) -> Entry | None:
+            # A bundle (a search shard's folder) stands only while every file of it does.
+            entry = staging.previous(url)
+            if entry is None or any(staging.previous(f) is None for f in bundled.get(url, ())):
+                return None
+            return entry
+
         for page, fingerprint, data in render_changed(
             pages,
             config,
-            staging.previous,
+            previous,
             full=full or staging.damaged is not None,
             renderer=renderer,
         ):
