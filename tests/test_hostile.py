@@ -12,6 +12,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import stat
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import pytest
 import newsgen
 from newsgen.cli import main
 from newsgen.config import Config
+from newsgen.pipeline import build
 
 from .conftest import article_text, make_site, snapshot
 
@@ -916,3 +918,20 @@ def test_overlapping_builds_leave_the_site_whole_and_current(tmp_path: Path) -> 
     assert passed == rounds
     assert waited >= 1  # the builds did overlap: at least the round started at once
     print(f"{passed}/{rounds} rounds passed; in {waited} a build waited for the other")
+
+
+def test_a_planted_body_in_the_html_cache_is_sanitized(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text("Planted", body="Plain words.[^1]\n\n[^1]: A note.\n")})
+    build(config)
+    planted = 0
+    for path in (config.path("cache") / "html").rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + '<script>alert(1)</script><p id="x" onclick="y()">z</p>')
+        planted += 1
+    assert planted
+    shutil.rmtree(config.path("output"))  # every page is made again, its body from the cache
+    build(config)
+
+    page = (config.path("output") / "articles/2021/10/14-planted.html").read_text()
+    assert "<script>alert" not in page and "onclick" not in page and 'id="x"' not in page
+    assert 'id="fn-' in page and 'id="fnref-' in page  # the footnotes' own ids stay

@@ -28,8 +28,10 @@ from newsgen.errors import BuildWarning
 from newsgen.files import replace_file
 from newsgen.model import Article
 
-# Plain JSON, checked field by field before use: a cache file is data, never code, so a
-# planted one can at worst make a build slower (pickle would have run it).
+# Plain JSON, checked field by field before use: a cache file is data, never code (pickle
+# would have run a planted one). A planted record can still make a page say what its file
+# does not until the file changes, but never run code or put markup on a page: every text
+# is escaped, and rendered bodies read back from the cache are sanitized again.
 _RECORDS = "records.json"
 _FORMAT = "newsgen-records"
 _FORMAT_VERSION = 1

@@ -177,7 +177,7 @@ def _render_remote(name: str, chunk: _Chunk) -> tuple[list[Rendered], dict[str, 
     """A chunk's pages, and the bodies rendered for them that the cache lacked."""
     from markupsafe import Markup
 
-    from newsgen.render import body_id_prefix, body_key, render_markdown
+    from newsgen.render import body_id_prefix, body_key, clean_cached, render_markdown
 
     plugin = distributed.get_worker().plugins.get(name)
     if not isinstance(plugin, _Archive):
@@ -192,8 +192,8 @@ def _render_remote(name: str, chunk: _Chunk) -> tuple[list[Rendered], dict[str, 
             )
         key = body_key(article)
         kind, value = chunk.bodies[key]
-        if kind == "html":
-            return Markup(value)
+        if kind == "html":  # from the client's cache: untrusted, cleaned as locally
+            return clean_cached(value, work.config.allow_raw_html, body_id_prefix(article))
         if kind == "error":
             raise value
         html = render_markdown(value, work.config.allow_raw_html, body_id_prefix(article))

@@ -446,10 +446,9 @@ def _body_renderer(
 ) -> Callable[[Article | Document | Notes], Markup]:
     """Markdown → safe HTML for a body, read from its file, or for a curator's notes, through
     the body cache."""
-    from markupsafe import Markup
 
     from newsgen.load import read_body
-    from newsgen.render import body_id_prefix, body_key, render_markdown
+    from newsgen.render import body_id_prefix, body_key, clean_cached, render_markdown
 
     cache = HtmlCache(
         config.path("cache") if cache_mode != "off" else None, build_fingerprint(config)
@@ -459,7 +458,7 @@ def _body_renderer(
         key = body_key(record)  # the page is part of it: it prefixes the footnotes' ids
         cached = cache.get(key) if cache_mode == "use" else None
         if cached is not None:
-            return Markup(cached)
+            return clean_cached(cached, config.allow_raw_html, body_id_prefix(record))
         if isinstance(record, Notes):
             text = record.text
         else:

@@ -78,6 +78,31 @@ def render_markdown(text: str, allow_raw_html: bool, id_prefix: str = "body") ->
     return Markup(rendered.replace(marker, id_prefix))
 
 
+def clean_cached(html: str, allow_raw_html: bool, id_prefix: str) -> Markup:
+    """A body's HTML read back from the cache, sanitized again unless the site trusts raw HTML.
+
+    The cache is a folder anyone who shares the project (or a CI cache) can write to, so
+    what it holds is treated as untrusted: only the footnote ids this body's Markdown makes
+    may keep their id.
+    """
+    if allow_raw_html:
+        return Markup(html)
+    import nh3
+
+    made = re.compile(rf"(?:fn|fnref)-{re.escape(id_prefix)}-[\w.-]+")
+    cleaned = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES_WITH_ID,
+        attribute_filter=lambda tag, name, value: (
+            None if name == "id" and not made.fullmatch(value) else value
+        ),
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+    return Markup(CONTROL_CHARACTERS.sub("", cleaned))
+
+
 def notes_of(article: Article, text: str) -> Notes:
     """An article's notes as a record the body renderer takes; their ids differ from the body's."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
