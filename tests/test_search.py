@@ -179,3 +179,31 @@ def test_a_shard_missing_a_file_is_indexed_again(site: Callable[..., Config]) ->
     assert any(url.startswith("search/pagefind/2021/") for url in report.written)
     (config.path("source") / "d.md").write_text(article_text("Later", date="2019-07-07"))
     assert build(config).written  # and a later change builds, instead of failing
+
+
+@pytest.mark.parametrize(
+    ("script", "said"),
+    [
+        ("", "the search index cannot be made: Exec format error"),  # not a program at all
+        ('#!/bin/sh\nmkdir -p "$4"; echo \'{\' > "$4/pagefind-entry.json"\n', "wrote what"),
+    ],
+)
+def test_an_indexer_that_cannot_run_or_writes_junk_is_one_line(
+    site: Callable[..., Config],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    script: str,
+    said: str,
+) -> None:
+    from newsgen.cli import main
+
+    fake = tmp_path / "pagefind"
+    fake.write_text(script)
+    fake.chmod(0o755)
+    monkeypatch.setattr(search, "_executable", lambda: fake)
+    config = site(ARTICLES)
+
+    assert main(["--root", str(config.root), "build"]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err

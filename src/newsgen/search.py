@@ -114,7 +114,26 @@ def render_shard(
 
 
 def index_documents(documents: Mapping[str, bytes], language: str) -> dict[str, bytes]:
-    """Run Pagefind over HTML documents (path → bytes); its output, by path in the bundle."""
+    """Run Pagefind over HTML documents (path → bytes); its output, by path in the bundle.
+
+    Whatever goes wrong (a full scratch folder, an indexer that cannot run or writes what
+    we cannot read) is a NewsgenError in one line, never a traceback.
+    """
+    try:
+        return _index(documents, language)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise NewsgenError(
+            f"the search index cannot be made: {exc.strerror or exc}{where}"
+        ) from None
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise NewsgenError(
+            f"the search indexer (pagefind) wrote what newsgen cannot read: {exc!r}",
+            hint="pagefind 1.x is the version newsgen knows",
+        ) from None
+
+
+def _index(documents: Mapping[str, bytes], language: str) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="newsgen-pagefind-", dir=_scratch()) as temporary:
         site = Path(temporary) / "site"
         output = Path(temporary) / "bundle"
