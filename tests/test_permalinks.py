@@ -87,3 +87,22 @@ def test_a_bad_pattern_is_a_settings_error(
     err = capsys.readouterr().err
     assert err.startswith(f"newsgen.yaml: {problem}"), err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("title", ["About", "Index", "Robots"])
+def test_an_article_at_a_page_of_the_site_names_its_file(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str], title: str
+) -> None:
+    config = site({"a.md": article_text(title)})
+    (config.root / "newsgen.yaml").write_text("permalink: '{slug}.html'\n")
+    (config.root / "about.md").write_text("---\ntitle: About\n---\nWords.\n")
+
+    code = main(["--root", str(config.root), "build"])
+
+    err = capsys.readouterr().err.splitlines()
+    if title == "Robots":  # robots.html is no page of the site: no clash
+        assert code == 0
+        return
+    assert code == 1
+    assert err[0].startswith(f"articles/a.md:1: its page {title.lower()}.html is also the address")
+    assert "Traceback" not in "\n".join(err)

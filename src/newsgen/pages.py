@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,31 @@ def plan_pages(archive: Archive, config: Config) -> list[Page]:
         sitemap = [(url, lastmod.get(url)) for url in html_urls]
         pages.append(Page(urls.SITEMAP, "sitemap.xml", {"entries": sitemap}))
     return pages
+
+
+def find_address_clashes(pages: Sequence[Page]) -> list[NewsgenError]:
+    """Articles whose address another page of the site also has (a permalink pattern can
+    make an article's address 'about.html' or 'index.html'): an error at the article."""
+    by_address: dict[str, list[Page]] = {}
+    for page in pages:
+        by_address.setdefault(page.url.casefold(), []).append(page)
+    errors: list[NewsgenError] = []
+    for group in by_address.values():
+        if len(group) < 2:
+            continue
+        for page in group:
+            article = page.context.get("article") if page.template == "article.html" else None
+            if isinstance(article, Article):
+                other = next(p for p in group if p is not page)
+                errors.append(
+                    ContentError(
+                        f"its page {page.url} is also the address of the {other.template} page",
+                        article.path,
+                        1,
+                        hint="give it its own 'slug:', or change the permalink pattern",
+                    )
+                )
+    return errors
 
 
 def static_files(config: Config) -> Iterator[tuple[str, Path]]:

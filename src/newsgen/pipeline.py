@@ -109,7 +109,7 @@ def _build_locked(config: Config, output: Path, full: bool, renderer: Renderer) 
     ):
         return BuildReport(last.articles, last.pages, warnings=list(last.warnings))
 
-    from newsgen.pages import plan_pages, static_files
+    from newsgen.pages import find_address_clashes, plan_pages, static_files
 
     # Load: every article file → a record (unchanged files come from the cache);
     # every error in every file is reported together, before anything is written.
@@ -117,6 +117,7 @@ def _build_locked(config: Config, output: Path, full: bool, renderer: Renderer) 
 
     # Plan: which pages exist, and what each one is made from.
     pages = plan_pages(archive, config)
+    raise_if_any(find_address_clashes(pages))
 
     # Render and stage: pages whose inputs changed are rendered; the rest are kept.
     staging = Staging(output)
