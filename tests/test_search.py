@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newsgen import search, urls
+from newsgen import pages, search, urls
 from newsgen.config import Config
 from newsgen.model import Article
 from newsgen.pipeline import build, render_all
@@ -53,8 +53,8 @@ def _article(slug: str, day: dt.date) -> Article:
 def test_a_year_is_one_shard_until_it_grows_large(monkeypatch: pytest.MonkeyPatch) -> None:
     small = [_article(f"s{i}", dt.date(2019, 1 + i % 3, 1)) for i in range(4)]
     large = [_article(f"l{i}", dt.date(2020, 1 + i % 2, 1)) for i in range(5)]
-    monkeypatch.setattr(search, "SHARD_LIMIT", 4)
-    shards = search.plan_shards(small + large)
+    monkeypatch.setattr(pages, "SHARD_LIMIT", 4)
+    shards = pages.plan_shards(small + large)
     assert list(shards) == ["2019", "2020-01", "2020-02"]
     assert sum(len(items) for items in shards.values()) == 9
     assert {a.slug for a in shards["2020-02"]} == {"l1", "l3"}

@@ -420,10 +420,33 @@ def _years(archive: Archive) -> Iterator[Page]:
         )
 
 
+SHARD_LIMIT = 400
+"""A year with more articles than this is indexed a month at a time. Pagefind spends about
+1 ms of CPU on an article of 700 words, plus about 0.1 s a run, so a shard re-indexes in
+well under half a second, while 30 years of 10,000 articles make only 30 shards to merge."""
+
+
+def plan_shards(articles: Iterable[Article]) -> dict[str, tuple[Article, ...]]:
+    """Shard key ('2021', or '2021-03' in a large year) → its articles in timeline order."""
+    by_year: dict[int, list[Article]] = {}
+    for article in articles:
+        by_year.setdefault(article.year, []).append(article)
+    shards: dict[str, tuple[Article, ...]] = {}
+    for year in sorted(by_year):
+        items = by_year[year]
+        if len(items) <= SHARD_LIMIT:
+            shards[f"{year:04d}"] = tuple(items)
+            continue
+        by_month: dict[int, list[Article]] = {}
+        for article in items:
+            by_month.setdefault(article.date.month, []).append(article)
+        for month in sorted(by_month):
+            shards[f"{year:04d}-{month:02d}"] = tuple(by_month[month])
+    return shards
+
+
 def _search(archive: Archive) -> Iterator[Page]:
     """The search page, and the index shards it merges: Pagefind's, and the titles' twins."""
-    from newsgen.search import plan_shards
-
     shards = plan_shards(archive.articles)
     yield Page(urls.SEARCH, "search.html", {"shards": list(shards)})
     for key, articles in shards.items():
