@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from newsgen import urls
 from newsgen.config import Config
-from newsgen.pipeline import render_all
+from newsgen.pipeline import build, render_all
 from newsgen.render import catalog_folder, plural, translations
 
 from .conftest import PROJECT, article_text
@@ -100,3 +100,21 @@ def test_a_russian_site_counts_in_russian(site: Callable[..., Config]) -> None:
     search = files[urls.SEARCH].decode()
     assert 'data-text-found-few="Найдено {n} статьи"' in search
     assert 'data-text-found-many="Найдено {n} статей"' in search
+
+
+def test_a_german_archive_says_where_a_text_comes_from_in_german(
+    site: Callable[..., Config],
+) -> None:
+    config = site(
+        {
+            "a.md": article_text(
+                "Bericht", source_url="https://example.org/a", retrieved="2024-05-02"
+            )
+        },
+        settings="language: de\n",
+    )
+    build(config)
+    page = next((config.path("output") / "articles").rglob("*.html")).read_text()
+    assert "Woher dieser Text stammt" in page
+    assert "Veröffentlicht von A Source (" in page and "Abgerufen am" in page
+    assert "Where this text comes from" not in page

@@ -120,11 +120,11 @@ def test_the_provenance_block_says_what_is_known_and_what_is_not(
     assert (
         "Published by Reuters on October 14, 2021; the original's address is not known." in repost
     )
-    assert "Text from a blog's repost (someblog.wordpress.com) (retrieved May 2, 2024)." in repost
+    assert "Text from a blog's repost (someblog.wordpress.com). Retrieved on May 2, 2024." in repost
     aggregated = block("Aggregated summary")
     assert "Text from an aggregator's summary (beyondmsn.example)" in aggregated
     assert "A snapshot of the page: web.archive.org." in aggregated
-    assert "when it was taken is not recorded" in aggregated
+    assert "When it was taken is not recorded." in aggregated
     own = block("On the publisher's own site")
     assert "Published by World Bulletin (worldbulletin.example) on October 14, 2021." in own
     assert "Text from a press digest (its address is not known)" in own

@@ -165,7 +165,7 @@ def _about(archive: Archive) -> Page:
     """The about page: the project's about.md if there is one, and the downloads."""
     about = archive.about
     context = {
-        "title": about.title if about else "About this archive",
+        "title": about.title if about else None,  # the template says it in the site's words
         "body": about.url if about else None,
         "total": len(archive.articles),
     }
