@@ -14,7 +14,7 @@ from newsgen.config import Config
 from newsgen.countries import country_name, region_name, region_of
 from newsgen.enrich import Archive
 from newsgen.errors import ContentError, NewsgenError, raise_if_any
-from newsgen.files import walk
+from newsgen.files import inside, walk
 from newsgen.model import Article, Page
 from newsgen.theme import links_within, search_path
 
@@ -179,11 +179,11 @@ def _citations(archive: Archive) -> Iterator[Page]:
 
 
 def _project_file(article: Article, config: Config) -> str:
-    """The article's file as the project names it: 'articles/some-report.md'."""
-    try:
-        return article.path.relative_to(config.root).as_posix()
-    except ValueError:  # an articles folder outside the project
-        return article.path.name
+    """The article's file as the project names it: 'articles/some-report.md'.
+
+    Never an absolute path: the open data must not publish the build machine's folders.
+    """
+    return inside(article.path, config.root) or article.path.name
 
 
 def _open_data(archive: Archive, config: Config) -> Iterator[Page]:
