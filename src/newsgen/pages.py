@@ -228,32 +228,21 @@ def _countries(archive: Archive, config: Config) -> Iterator[Page]:
     for code, articles in archive.by_country.items():
         mentioned = archive.mentioned_in.get(code, ())
         split = len(articles) > config.country_page_size
-        by_year: dict[int, list[Article]] = {}
-        for article in articles:  # newest first, so each year's list is too
-            by_year.setdefault(article.year, []).append(article)
-        extra = {
-            "strip": _year_bars(
-                {year: len(items) for year, items in by_year.items()},
-                span,
-                functools.partial(_country_year_target, code, split),
-            ),
-            "companions": _companions(code, articles, config),
-            # Articles that name the country without being about it, after its own.
-            "mentioned": mentioned if not split else mentioned[: config.latest_count],
-        }
-        if not split:
-            yield _country_page(code, None, articles, len(articles), [], extra)
-            continue
-        counts = [(year, len(items)) for year, items in by_year.items()]
-        yield _country_page(
-            code, None, articles[: config.latest_count], len(articles), counts, extra
-        )
-        # Year pages list the years without counts, so that adding an article to one year
-        # leaves the other years' pages as they are.
-        bare = [(year, None) for year in by_year]
-        for year, items in by_year.items():
-            in_year = {"mentioned": tuple(a for a in mentioned if a.year == year)}
-            yield _country_page(code, year, tuple(items), len(items), bare, in_year)
+        per_year = Counter(article.year for article in articles)
+        for year, shown, years in _by_year(articles, config):
+            if year is not None:
+                in_year = {"mentioned": tuple(a for a in mentioned if a.year == year)}
+                yield _country_page(code, year, shown, len(shown), years, in_year)
+                continue
+            own = {
+                "strip": _year_bars(
+                    dict(per_year), span, functools.partial(_country_year_target, code, split)
+                ),
+                "companions": _companions(code, articles, config),
+                # Articles that name the country without being about it, after its own.
+                "mentioned": mentioned if not split else mentioned[: config.latest_count],
+            }
+            yield _country_page(code, None, shown, len(articles), years, own)
 
 
 def _by_year(
@@ -286,11 +275,17 @@ def _country_page(
 ) -> Page:
     """A country's own page (year None) or one year of it; then the articles that mention it."""
     url = urls.country_url(code) if year is None else urls.country_year_url(code, year)
-    context = {"code": code, "articles": shown, "total": total, "years": years, "year": year}
-    context.setdefault("strip", [])
-    context.setdefault("companions", [])
-    context.setdefault("mentioned", ())
-    context.update(extra)
+    context = {
+        "code": code,
+        "articles": shown,
+        "total": total,
+        "years": years,
+        "year": year,
+        "strip": [],
+        "companions": [],
+        "mentioned": (),
+        **extra,
+    }
     return Page(url, "country.html", context)
 
 
