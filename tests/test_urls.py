@@ -43,3 +43,8 @@ def test_a_link_to_the_page_itself_is_its_name() -> None:
 def test_absolute_needs_a_base_url() -> None:
     assert urls.absolute("", "articles/a.html") == "articles/a.html"
     assert urls.absolute("https://example.org/x/", "a.html") == "https://example.org/x/a.html"
+
+
+@pytest.mark.parametrize("source", PAGES)
+def test_the_root_is_where_the_index_is(source: str) -> None:
+    assert urls.to_root(source) + urls.INDEX == urls.relative(source, urls.INDEX)

@@ -10,7 +10,7 @@ import io
 import re
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -534,8 +534,22 @@ def _ld_url(page: str, target: str, config: Config) -> str:
     )
 
 
-def search_records(articles: tuple[Article, ...], language: str) -> list[dict[str, Any]]:
-    """A shard of the title index that the search page reads from ``file://``."""
-    from newsgen.search import title_records  # search builds on this module
-
-    return title_records(articles, language)
+def search_records(articles: Iterable[Article], language: str) -> list[dict[str, Any]]:
+    """A shard of the small title index the search page reads from ``file://``: what a
+    listing shows, and no body."""
+    return [
+        {
+            "url": urls.article_url(a),
+            "title": a.title,
+            "summary": a.summary,
+            "date": a.date.isoformat(),
+            "shown_date": long_date(a.date, language),
+            "source": a.source,
+            "lang": a.language,
+            "language": language_name(a.language, language),
+            "countries": [country_name(code, language) for code in a.countries],
+            "topics": list(a.tags),
+            "year": str(a.year),
+        }
+        for a in articles
+    ]

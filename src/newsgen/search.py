@@ -19,12 +19,11 @@ import json
 import os
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from newsgen import urls
-from newsgen.countries import country_name
 from newsgen.errors import NewsgenError
 from newsgen.model import Article, Document, Notes, Page
 
@@ -45,28 +44,6 @@ def index_language(site_language: str) -> str:
     language of the search page; a reader of a mixed archive wants every article found.
     """
     return site_language.replace("_", "-").split("-")[0].lower()
-
-
-def title_records(articles: Iterable[Article], language: str) -> list[dict[str, Any]]:
-    """The small index of a shard for ``file://``: what a listing shows, and no body."""
-    from newsgen.render import language_name, long_date
-
-    return [
-        {
-            "url": urls.article_url(a),
-            "title": a.title,
-            "summary": a.summary,
-            "date": a.date.isoformat(),
-            "shown_date": long_date(a.date, language),
-            "source": a.source,
-            "lang": a.language,
-            "language": language_name(a.language, language),
-            "countries": [country_name(code, language) for code in a.countries],
-            "topics": list(a.tags),
-            "year": str(a.year),
-        }
-        for a in articles
-    ]
 
 
 def render_shard(

@@ -200,6 +200,11 @@ def _relative_path(from_url: str, target: str) -> str:
     return "../" * (len(here) - shared) + "/".join(there[shared:])
 
 
+def to_root(from_url: str) -> str:
+    """The relative link from a page to the site's root folder ('' at the root, '../' below)."""
+    return "../" * from_url.count("/")
+
+
 def absolute(base_url: str, url: str) -> str:
     """A page's full address when the site's base URL is known, else the path itself."""
     return f"{base_url}{url}" if base_url else url
