@@ -148,7 +148,8 @@ def test_one_path_is_never_written_twice(tmp_path: Path) -> None:
     staging.discard()
 
 
-# A build killed at a chosen point, with SIGKILL, in a child process.
+# A build killed at a chosen point, with SIGKILL, in a child process: the point is a step
+# of publishing and how many times it has run before (0: the first time it is reached).
 _KILLED_BUILD = textwrap.dedent(
     """
     import os, signal, sys
@@ -158,62 +159,99 @@ _KILLED_BUILD = textwrap.dedent(
     from newsgen.config import load_config
     from newsgen.pipeline import build
 
-    point = sys.argv[2]
-    def die(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-    if point == "while-staging":
-        original = write.Staging.put
-        count = [0]
-        def put(self, *args, **kwargs):
-            count[0] += 1
-            if count[0] == 3:
-                die()
-            return original(self, *args, **kwargs)
-        write.Staging.put = put
-    elif point == "before-swap":
-        write._swap = die
-    elif point == "after-exchange":
-        original_exchange = write._exchange
-        def exchange(a, b):
-            original_exchange(a, b)
-            die()
-        write._exchange = exchange
+    step, after = sys.argv[2], int(sys.argv[3])
+    calls = [0]
+    owner = write.Staging if step == "put" else write
+    original = getattr(owner, step)
+    def counted(*args, **kwargs):
+        if step == "_remove_page" and not removing[0]:
+            return original(*args, **kwargs)
+        if calls[0] == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        calls[0] += 1
+        return original(*args, **kwargs)
+    setattr(owner, step, counted)
+    # Removals are counted once every page is in place: after the manifest has moved in.
+    removing = [False]
+    move_in = write._move_in
+    def watched(folder, output, url):
+        move_in(folder, output, url)
+        if url == ".newsgen-manifest.json":
+            removing[0] = True
+    if step != "_move_in":
+        write._move_in = watched
     config, _ = load_config(Path(sys.argv[1]))
     build(config)
     """
 )
 
+# Each step of publishing, killed early, in the middle and late; the edit below moves
+# one page (a new address), changes others and removes two (the old address, a country).
+_KILL_POINTS = [
+    ("put", 2),  # while staging: before the third file is written
+    ("_write_journal", 0),  # everything staged, nothing committed
+    ("_move_in", 0),  # committed, nothing moved in yet
+    ("_move_in", 3),
+    ("_move_in", 12),
+    ("_remove_page", 0),  # every new page and the manifest in place, nothing removed
+    ("_remove_page", 1),
+    ("_remove_build", 0),  # published, the staging folder not yet removed
+]
 
-@pytest.mark.parametrize("point", ["while-staging", "before-swap", "after-exchange"])
-def test_a_killed_build_leaves_a_whole_site(
-    point: str, site: Callable[..., Config], tmp_path: Path
+
+@pytest.mark.parametrize(("step", "after"), _KILL_POINTS)
+def test_a_killed_build_leaves_each_page_whole_and_the_next_build_finishes_it(
+    step: str, after: int, site: Callable[..., Config], tmp_path: Path
 ) -> None:
-    config = site({f"a{i}.md": article_text(f"Article {i}", countries="[UZ]") for i in range(5)})
+    files = {f"a{i}.md": article_text(f"Article {i}", countries="[UZ]") for i in range(5)}
+    files["b.md"] = article_text("Moved", countries="[KZ]")
+    config = site(files)
     build(config)
     output = config.path("output")
     (output / "CNAME").write_text("kept\n")
     old = snapshot(output)
     edited = config.path("source") / "a1.md"
     edited.write_text(edited.read_text().replace("The first paragraph.", "Edited."))
+    moved = config.path("source") / "b.md"
+    moved.write_text(article_text("Moved elsewhere", countries="[UZ]"))
+    new = _reference_build(config, tmp_path / "reference")
+    new["CNAME"] = old["CNAME"]
     script = tmp_path / "killed.py"
     script.write_text(_KILLED_BUILD.format(src=str(PROJECT / "src")))
 
     child = subprocess.run(
-        [sys.executable, str(script), str(config.root), point], capture_output=True
+        [sys.executable, str(script), str(config.root), step, str(after)], capture_output=True
     )
 
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()
-    if point == "after-exchange":
-        assert snapshot(output) != old  # the new build was already in place
-        assert (output / "CNAME").read_text() == "kept\n"
-    else:
-        assert snapshot(output) == old
-    assert _leftovers(config)  # what the killed build left behind...
+    now = snapshot(output)
+    now.pop(".newsgen-manifest.json")
+    for url, data in now.items():  # each page is its old or its new version, whole
+        assert data in (old.get(url), new.get(url)), url
+    all_in = all(now.get(url) == data for url, data in new.items())
+    for url in old:
+        if url != ".newsgen-manifest.json" and (url in new or not all_in):
+            assert url in now, f"{url} is missing"  # old pages go only once all new are in
     build(config)
-    assert _leftovers(config) == []  # ...the next build cleans up
-    assert "Edited." in (output / "articles/2021/10/14-article-1.html").read_text()
-    assert (output / "CNAME").read_text() == "kept\n"
+    assert _leftovers(config) == []  # the next build finished and cleaned up
+    finished = snapshot(output)
+    finished.pop(".newsgen-manifest.json")
+    assert finished == new
+    assert not build(config).written  # and knows the site is current
+
+
+def _reference_build(config: Config, folder: Path) -> dict[str, bytes]:
+    """The site a full build of config's project makes in another folder, manifest left out."""
+    import shutil
+
+    shutil.copytree(config.root, folder, ignore=shutil.ignore_patterns("_site", ".*"))
+    from newsgen.config import load_config
+
+    reference, _ = load_config(folder)
+    build(reference)
+    built = snapshot(reference.path("output"))
+    built.pop(".newsgen-manifest.json")
+    return built
 
 
 def _age(root: Path, seconds: int = 60) -> None:

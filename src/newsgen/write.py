@@ -1,11 +1,17 @@
-"""The only module that touches the output folder: staging, atomic swap, and the guards.
+"""The only module that touches the output folder: staging, publishing in place, guards.
 
-A build writes into a staging folder beside the output folder: changed files
-are written, unchanged ones are hard-linked from the live site, and files that
-newsgen did not write (a ``.git``, a ``CNAME``) are linked across too. Then the
-two folders are swapped in one ``renameat2(RENAME_EXCHANGE)``, so at every
-instant the output folder holds one whole build, the old or the new. A build
-that changes nothing creates no staging folder and writes nothing.
+A build writes the files whose bytes changed into a staging folder beside the
+output folder (on the same file system), whole, and nothing into the live site.
+Then it commits: it writes a journal into the staging folder, in one rename,
+listing the files to move in and the pages to remove. Then each changed file
+is moved into place with one rename, the new manifest goes in, and only then
+are the pages that no longer exist removed. So at every moment each page is its
+old version or its new one, never missing and never half-written; a build
+killed before the commit leaves the site as it was, and one killed after it is
+finished by the next build (recover), which redoes the journal. Unchanged
+pages and files newsgen did not write are never touched, and a build that
+changes nothing writes nothing. (The promise is about killed builds; a power
+cut can lose what the system had not yet written to disk.)
 
 The manifest (``.newsgen-manifest.json``) lists every file newsgen wrote, with
 its hash, size and page's fingerprint. It is how newsgen knows what it may
@@ -13,17 +19,16 @@ replace or remove, and it marks a folder as newsgen output.
 
 Builds of one output folder exclude each other: a build holds a lock on a file
 beside the folder (``.NAME.lock``) from before it recovers what a killed build
-left until after its swap, so a staging folder found beside the output is
+left until it has published, so a staging folder found beside the output is
 always a dead build's. The lock is a POSIX record lock: the kernel releases it
 when its process dies, and forked render workers do not inherit it. A
 symlinked output folder is published through: the staging folder is made
-beside the folder the link names, so the swap stays on one file system and the
-link itself is never replaced.
+beside the folder the link names, so every rename stays on one file system and
+the link itself is never replaced.
 """
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import hashlib
@@ -36,6 +41,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from newsgen import urls
 from newsgen.config import Config
@@ -46,6 +52,7 @@ _STAGING = ".staging-"
 _OLD = ".old-"
 _LOCK = ".lock"
 _STAGING_MARK = ".newsgen-staging"
+_JOURNAL = ".newsgen-journal.json"
 _MANIFEST_VERSION = 1
 
 
@@ -270,9 +277,11 @@ def recover(output: Path) -> list[BuildWarning]:
                 raise OutputError(
                     f"cannot put the last site back in place: {_reason(exc)}", leftover
                 ) from None
+        elif (leftover / _JOURNAL).exists():
+            warnings.extend(_finish(leftover, output))  # killed while putting pages in place
         elif (leftover / _STAGING_MARK).exists() or (leftover / urls.MANIFEST).exists():
-            # A half-made build, or the previous one swapped out: its files are ours,
-            # and any foreign file in it lives on as a link in the output folder.
+            # A half-made build (the live site is untouched), or one an older newsgen
+            # swapped out: every file in it is a build's.
             warnings.extend(_remove_build(leftover))
     return warnings
 
@@ -315,7 +324,7 @@ _SAFE_URL = re.compile(r"(?!\.\.?(?:/|$))[^/\\\x00]+(?:/(?!\.\.?(?:/|$))[^/\\\x0
 
 def safe_url(url: str) -> str:
     """A page path, checked to stay inside the output folder."""
-    if not _SAFE_URL.fullmatch(url) or url == urls.MANIFEST:
+    if not _SAFE_URL.fullmatch(url) or url in (urls.MANIFEST, _JOURNAL, _STAGING_MARK):
         raise OutputError(f"refusing to write outside the output folder: {url!r}")
     return url
 
@@ -378,7 +387,7 @@ class Staging:
         return self.folder
 
     def publish(self) -> WriteReport:
-        """Swap the new build in, atomically; write nothing when nothing changed."""
+        """Put the new build in place, page by page, as the module's docstring promises."""
         removed = sorted(set(self.old) - set(self.new))
         report = WriteReport(written=sorted(self.changed), removed=removed)
         try:
@@ -387,16 +396,21 @@ class Staging:
                     _write_manifest(self.output, self.new, atomic=True)
                 return report
             folder = self._folder()
-            _link_unchanged(self, folder)
-            kept = _carry_foreign_files(self, folder)
             _write_manifest(folder, self.new, atomic=False)
-            (folder / _STAGING_MARK).unlink()
+            if not self.output.exists():  # the first build: the staged folder becomes the site
+                (folder / _STAGING_MARK).unlink()
+                folder.rename(self.output)
+                self.folder = None
+                return report
+            first = _check_targets(self, removed)
+            if self.damaged is not None:
+                report.warnings.append(_damaged_manifest_warning(self))
+            # The commit point: from here on, the next build finishes what this one started.
+            _write_journal(folder, first, self.changed, removed)
         except OSError as exc:
             raise _cannot_write(exc, self.folder) from None
-        if self.damaged is not None:
-            report.warnings.append(_damaged_manifest_warning(self, kept))
-        report.warnings.extend(_swap(folder, self.output))
-        self.folder = None  # swapped in: no longer ours to discard
+        self.folder = None  # committed: the journal, not discard(), decides its fate now
+        report.warnings.extend(_finish(folder, self.output))
         return report
 
     def discard(self) -> None:
@@ -425,16 +439,13 @@ def _unchanged(staging: Staging) -> bool:
     )
 
 
-def _link_unchanged(staging: Staging, folder: Path) -> None:
-    """Hard-link the pages this build keeps from the live site into the staging folder."""
-    changed = set(staging.changed)
-    linker = _Linker(str(staging.output), str(folder))
-    for url in staging.new:
-        if url not in changed:
-            linker.link(url)
-
-
-def _damaged_manifest_warning(staging: Staging, kept: int) -> BuildWarning:
+def _damaged_manifest_warning(staging: Staging) -> BuildWarning:
+    staged = {*staging.new, urls.MANIFEST}
+    kept = sum(
+        1
+        for found in walk(staging.output, hidden=True)
+        if found.kind == "file" and found.relative not in staged
+    )
     return BuildWarning(
         f"the manifest {urls.MANIFEST} could not be used ({staging.damaged}): "
         f"every page was rebuilt, and {kept} file(s) newsgen cannot prove it wrote were kept",
@@ -442,62 +453,143 @@ def _damaged_manifest_warning(staging: Staging, kept: int) -> BuildWarning:
     )
 
 
-def _carry_foreign_files(staging: Staging, folder: Path) -> int:
-    """Link every file newsgen did not write into the staging folder; make every such folder.
+def _check_targets(staging: Staging, removed: list[str]) -> list[str]:
+    """Refuse a file or folder newsgen did not write where a new page or folder must go.
 
-    Returns how many files were carried across.
+    Returns the pages of the last build that must go before the new ones can be put in
+    place: an old page where a folder of new pages goes, or old pages in a folder where a
+    new page goes. Every other page of the last build stays until all new ones are in.
     """
     output = staging.output
-    if not output.is_dir():
-        return 0
-    ours = set(staging.old) | {urls.MANIFEST}
-    # Folders that hold a file newsgen wrote are newsgen's: left empty, they go.
-    our_folders = _with_parents({url.rpartition("/")[0] for url in ours})
-    new_folders = _with_parents({url.rpartition("/")[0] for url in staging.new})
-    linker = _Linker(str(output), str(folder))
-    carried = 0
-    for found in walk(output, hidden=True, folders=True):
-        url = found.relative
-        if found.kind == "problem":
-            raise OutputError(found.problem, found.path)
-        if url in ours:
-            continue
-        if found.kind == "folder":
-            if url in our_folders:
+    ours = set(staging.old)
+    going = set(removed)
+    first: set[str] = set()
+    checked: set[str] = set()
+    for url in staging.changed:
+        parts = url.split("/")
+        for depth in range(1, len(parts)):  # the folders the page goes in
+            folder = "/".join(parts[:depth])
+            if folder in checked:
                 continue
-            _refuse_to_cover(staging, url, found.path, new_folders, folder_ok=True)
-            linker.folder(url)
-            continue
-        if staging.damaged is not None and url in staging.new:
-            continue  # most likely an earlier build's page: replaced by the new one
-        _refuse_to_cover(staging, url, found.path, new_folders, folder_ok=False)
-        linker.link(url)
-        carried += 1
-    return carried
+            checked.add(folder)
+            kind = _kind(output / folder)
+            if kind in ("missing", "folder"):
+                continue
+            if folder not in going:
+                _refuse(output, folder)
+            first.add(folder)
+        kind = _kind(output / url)
+        if kind == "folder":
+            inside = _pages_inside(output, url)
+            if inside is None or not inside <= going:
+                _refuse(output, url)
+            first |= inside
+        elif kind != "missing" and url not in ours and staging.damaged is None:
+            _refuse(output, url)
+    return sorted(first)
 
 
-def _refuse_to_cover(
-    staging: Staging, url: str, path: str, new_folders: set[str], folder_ok: bool
-) -> None:
-    """A foreign file or folder must not stand where the new build puts a page or a folder."""
-    parts = url.split("/")
-    for depth in range(1, len(parts) + 1):
-        prefix = "/".join(parts[:depth])
-        if prefix in staging.new:
-            shown = os.path.join(staging.output, prefix)
-            raise OutputError(f"refusing to replace {prefix}: newsgen did not write it", shown)
-    if not folder_ok and url in new_folders:
-        raise OutputError(f"refusing to replace {url}: newsgen did not write it", path)
+def _kind(path: Path) -> str:
+    """'missing', 'folder' or 'file' (anything else that is not a folder)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return "missing"
+    return "folder" if stat.S_ISDIR(mode) else "file"
 
 
-def _with_parents(folders: set[str]) -> set[str]:
-    """Folders and every folder above them, as '/'-separated paths ('' is the top)."""
-    result: set[str] = set()
-    for folder in folders:
-        while folder and folder not in result:
-            result.add(folder)
-            folder = folder.rpartition("/")[0]
-    return result
+def _pages_inside(output: Path, url: str) -> set[str] | None:
+    """Every file in a folder of the output, as page paths; None when any is not a file."""
+    found: set[str] = set()
+    for entry in walk(output / url, hidden=True):
+        if entry.kind == "problem":
+            return None
+        if entry.kind == "file":
+            found.add(f"{url}/{entry.relative}")
+    return found
+
+
+def _refuse(output: Path, url: str) -> NoReturn:
+    raise OutputError(f"refusing to replace {url}: newsgen did not write it", output / url)
+
+
+def _write_journal(folder: Path, first: list[str], moves: list[str], removals: list[str]) -> None:
+    """Commit a publish: what goes first, which staged files move in, which pages go last."""
+    data = {"first": first, "moves": sorted(moves), "removals": removals}
+    text = json.dumps(data, separators=(",", ":")) + "\n"
+    replace_file(folder / _JOURNAL, text.encode("utf-8"))
+
+
+def _finish(folder: Path, output: Path) -> list[BuildWarning]:
+    """Carry out a committed publish, or the rest of one a killed build started.
+
+    Every step can be done again: a staged file already moved is not there to move, a
+    page already removed is not there to remove.
+    """
+    try:
+        journal = json.loads((folder / _JOURNAL).read_text(encoding="utf-8"))
+        first, moves, removals = journal["first"], journal["moves"], journal["removals"]
+        for url in first:
+            _in_our_folder(output, url, _remove_page)
+        for url in moves:
+            _in_our_folder(output, url, lambda output, url: _move_in(folder, output, url))
+        # The new manifest goes in with the pages it lists, before any old page goes.
+        if (folder / urls.MANIFEST).exists():
+            _in_our_folder(output, urls.MANIFEST, lambda output, url: _move_in(folder, output, url))
+        for url in removals:
+            _in_our_folder(output, url, _remove_page)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot finish putting the new site in place: {_reason(exc)}; "
+            "the next build will finish it",
+            exc.filename or folder,
+        ) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        # Only a build writes the journal, atomically; one that cannot be read was not ours.
+        raise OutputError(f"cannot read a build's journal ({type(exc).__name__})", folder) from None
+    return _remove_build(folder)
+
+
+def _in_our_folder(output: Path, url: str, step: Callable[[Path, str], None]) -> None:
+    """Do one step of publishing; where a folder of pages was made read-only, make it
+    writable again, as a build that made every folder anew would have."""
+    try:
+        step(output, url)
+    except PermissionError:
+        folder = output
+        for part in ["", *url.split("/")[:-1]]:
+            folder = folder / part
+            with suppress(FileNotFoundError):
+                mode = os.lstat(folder).st_mode
+                if stat.S_ISDIR(mode) and mode & stat.S_IRWXU != stat.S_IRWXU:
+                    os.chmod(folder, mode | stat.S_IRWXU)
+        step(output, url)
+
+
+def _move_in(folder: Path, output: Path, url: str) -> None:
+    """Put one staged file in its place in the output folder, in one rename."""
+    source = os.path.join(folder, url)
+    if not os.path.lexists(source):
+        return  # moved in before the last build was killed
+    target = os.path.join(output, url)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    os.replace(source, target)
+
+
+def _remove_page(output: Path, url: str) -> None:
+    """Remove a page newsgen wrote; then each folder above it that it leaves empty."""
+    path = os.path.join(output, url)
+    with suppress(FileNotFoundError):
+        if os.path.isdir(path) and not os.path.islink(path):
+            return  # a folder of someone's where a page was: not newsgen's to remove
+        os.unlink(path)
+    parent = os.path.dirname(url)
+    while parent:
+        try:
+            os.rmdir(os.path.join(output, parent))
+        except OSError:
+            return  # not empty (or not there): it holds something else
+        parent = os.path.dirname(parent)
 
 
 def _cannot_write(exc: OSError, staging: Path | None) -> OutputError:
@@ -510,33 +602,6 @@ def _cannot_write(exc: OSError, staging: Path | None) -> OutputError:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
-
-
-class _Linker:
-    """Hard-links files from one tree into another, making each folder once."""
-
-    def __init__(self, source: str, target: str) -> None:
-        self.source = source
-        self.target = target
-        self.made: set[str] = set()
-
-    def folder(self, url: str) -> None:
-        """Make a folder in the target tree."""
-        if url not in self.made:
-            os.makedirs(os.path.join(self.target, url), exist_ok=True)
-            self.made.add(url)
-
-    def link(self, url: str) -> None:
-        self.folder(url.rpartition("/")[0])
-        source = os.path.join(self.source, url)
-        target = os.path.join(self.target, url)
-        if os.path.islink(source):
-            os.symlink(os.readlink(source), target)
-            return
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
 
 
 def _write_manifest(folder: Path, entries: dict[str, Entry], atomic: bool) -> None:
@@ -553,35 +618,3 @@ def _write_manifest(folder: Path, entries: dict[str, Entry], atomic: bool) -> No
         replace_file(folder / urls.MANIFEST, text.encode("utf-8"))
     else:
         (folder / urls.MANIFEST).write_text(text, encoding="utf-8")
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _swap(staging: Path, output: Path) -> list[BuildWarning]:
-    """Put staging where output is; then remove what was live (failing that, a warning)."""
-    try:
-        if not output.exists():
-            staging.rename(output)
-            return []
-        if _exchange(staging, output):
-            # Now the previous build; its foreign files live on as links.
-            return _remove_build(staging)
-        old = output.parent / f".{output.name}{_OLD}{os.getpid()}"
-        output.rename(old)
-        staging.rename(output)
-    except OSError as exc:
-        raise _cannot_write(exc, staging) from None
-    return _remove_build(old)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step, where the system can; False where it cannot."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    return bool(result == 0)
