@@ -4,7 +4,6 @@ neighbours, related reports and the countries each text mentions."""
 from __future__ import annotations
 
 import bisect
-import heapq
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -161,17 +160,26 @@ def _related(
 
     An inverted index (country or topic → positions in time) gives each article its
     candidates: the RELATED_WINDOW nearest in time on each side in each of its lists.
+    Each article's countries and topics are one integer, a bit for each, so counting what
+    two share is an AND and a bit count (this ranking runs for every article of a build).
     """
-    keys = [
-        frozenset([*(f"c:{c}" for c in a.countries), *(f"t:{topic_key(t)}" for t in a.tags)])
-        for a in articles
-    ]
+    bits: dict[str, int] = {}
+    keys: list[int] = []
+    postings: list[list[int]] = []
+    for index, article in enumerate(articles):
+        mask = 0
+        for name in {
+            *(f"c:{c}" for c in article.countries),
+            *(f"t:{topic_key(t)}" for t in article.tags),
+        }:
+            bit = bits.setdefault(name, len(bits))
+            if bit == len(postings):
+                postings.append([])
+            postings[bit].append(index)  # ascending, so each list is in time order
+            mask |= 1 << bit
+        keys.append(mask)
     days = [a.date.toordinal() for a in articles]
     position = {a.url: i for i, a in enumerate(articles)}
-    postings: defaultdict[str, list[int]] = defaultdict(list)
-    for index, article_keys in enumerate(keys):
-        for key in article_keys:
-            postings[key].append(index)  # ascending, so each list is in time order
     related: dict[str, tuple[Article, ...]] = {}
     for index, article in enumerate(articles):
         mates = (
@@ -181,18 +189,22 @@ def _related(
         )
         chosen = mates[:RELATED_COUNT]
         skip = {*chosen, index}
+        mine, day = keys[index], days[index]
         candidates: set[int] = set()
-        for key in keys[index]:
-            posting = postings[key]
+        rest = mine
+        while rest:
+            bit = rest.bit_length() - 1
+            rest ^= 1 << bit
+            posting = postings[bit]
             at = bisect.bisect_left(posting, index)
             candidates.update(posting[max(0, at - RELATED_WINDOW) : at + RELATED_WINDOW + 1])
-        mine, day = keys[index], days[index]
-        # Most shared first, then nearest in time, then timeline order (the index).
-        chosen += heapq.nsmallest(
-            RELATED_COUNT - len(chosen),
-            candidates - skip,
-            key=lambda j: (-len(mine & keys[j]), abs(days[j] - day), j),
-        )
+        candidates -= skip
+        if candidates and len(chosen) < RELATED_COUNT:
+            # Most shared first, then nearest in time, then timeline order (the index).
+            ranked = sorted(
+                [(-(mine & keys[j]).bit_count(), abs(days[j] - day), j) for j in candidates]
+            )
+            chosen += [j for _, _, j in ranked[: RELATED_COUNT - len(chosen)]]
         if chosen:
             related[article.url] = tuple(articles[j] for j in chosen)
     return related
