@@ -158,7 +158,7 @@ def _build_locked(config: Config, output: Path, full: bool, renderer: Renderer) 
         staging.discard()
 
     # Remember what was read, so that the next build can see whether anything changed.
-    stamp = site_stamp(output)
+    stamp = site_stamp(output, result.manifest)
     cache_warnings: list[BuildWarning] = []
     if stamp is not None:
         info = BuildInfo(inputs, stamp, len(archive.articles), len(pages), tuple(warnings))

@@ -29,6 +29,7 @@ the link itself is never replaced.
 
 from __future__ import annotations
 
+import array
 import errno
 import fcntl
 import hashlib
@@ -37,7 +38,7 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,8 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     warnings: list[BuildWarning] = field(default_factory=list)
+    manifest: dict[str, Entry] = field(default_factory=dict)
+    """The manifest the output folder now holds."""
 
 
 def real_output(output: Path) -> Path:
@@ -94,37 +97,45 @@ def real_output(output: Path) -> Path:
     return Path(os.path.realpath(output))
 
 
-def site_stamp(output: Path) -> str | None:
+def site_stamp(output: Path, listed: Mapping[str, Entry] | None = None) -> str | None:
     """What the output folder holds now: every file its manifest lists, by size, time and inode.
 
     None when the folder does not match its manifest (a listed file is missing or has
     another size) or has no sound manifest: then no build may trust it to be current.
+    listed: the manifest's entries, where the caller has just written them.
     """
     manifest = output / urls.MANIFEST
     try:
-        data = json.loads(manifest.read_bytes())
-        listed = data["files"] if data.get("version") == _MANIFEST_VERSION else None
+        if listed is None:
+            data = json.loads(manifest.read_bytes())
+            files = data["files"] if data.get("version") == _MANIFEST_VERSION else None
+            if not isinstance(files, dict):
+                return None
+            sizes = [entry["size"] for entry in files.values()]
+            names = list(files)
+        else:
+            names = sorted(listed)  # the manifest's order
+            sizes = [listed[name].size for name in names]
         info = os.stat(manifest)
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return None
-    if not isinstance(listed, dict):
-        return None
-    found: list[tuple[int, int, int]] = [(info.st_ino, info.st_size, info.st_mtime_ns)]
+    # The manifest's own status stands for the list of names: it changes when they do.
+    found = array.array("q", [info.st_ino, info.st_size, info.st_mtime_ns])
     try:
         folder = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return None
     try:  # about 3 µs a file: 11,000 files in some 35 ms
-        for url, entry in listed.items():
-            file = os.lstat(url, dir_fd=folder)
-            if file.st_size != entry["size"] or not stat.S_ISREG(file.st_mode):
+        for name, size in zip(names, sizes):
+            file = os.lstat(name, dir_fd=folder)
+            if file.st_size != size or not stat.S_ISREG(file.st_mode):
                 return None
-            found.append((file.st_size, file.st_mtime_ns, file.st_ino))
-    except (OSError, TypeError, KeyError):
+            found.extend((file.st_mtime_ns, file.st_ino))
+    except (OSError, TypeError, ValueError):
         return None
     finally:
         os.close(folder)
-    return hashlib.sha256(f"{list(listed)}{found}".encode()).hexdigest()
+    return hashlib.sha256(found.tobytes()).hexdigest()
 
 
 def read_manifest(output: Path) -> dict[str, Entry] | None:
@@ -389,7 +400,7 @@ class Staging:
     def publish(self) -> WriteReport:
         """Put the new build in place, page by page, as the module's docstring promises."""
         removed = sorted(set(self.old) - set(self.new))
-        report = WriteReport(written=sorted(self.changed), removed=removed)
+        report = WriteReport(written=sorted(self.changed), removed=removed, manifest=self.new)
         try:
             if _unchanged(self):
                 if self.new != self.old:
