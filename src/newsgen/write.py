@@ -126,7 +126,7 @@ def site_stamp(output: Path, listed: Mapping[str, Entry] | None = None) -> str |
     except OSError:
         return None
     try:  # about 3 µs a file: 11,000 files in some 35 ms
-        for name, size in zip(names, sizes):
+        for name, size in zip(names, sizes, strict=True):
             file = os.lstat(name, dir_fd=folder)
             if file.st_size != size or not stat.S_ISREG(file.st_mode):
                 return None
