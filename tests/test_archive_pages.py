@@ -6,17 +6,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import frictionless
 import lxml.html
 import pytest
 
 import newsgen.countries
+from newsgen import cite, render, urls
 from newsgen.config import Config
 from newsgen.errors import BuildFailed
 from newsgen.pipeline import build
@@ -187,8 +190,31 @@ def test_mentions_are_found_once_per_text(
     assert len(calls) == 1 + len(STORY)  # without the cache, every text is read again
 
 
+def _year_of(text: str) -> int:
+    """The year of an article file's text, from its front matter."""
+    found = re.search(r"^date: (\d{4})", text, re.M)
+    assert found is not None
+    return int(found[1])
+
+
+def _years(output: Path) -> set[int]:
+    """The years the fixture's articles (the ones built into output) were published in."""
+    return {_year_of(text) for text in STORY.values()}
+
+
 def test_open_data_holds_every_record_and_validates_as_a_data_package(output: Path) -> None:
-    records = json.loads((output / "data" / "articles.json").read_text(encoding="utf-8"))
+    years = _years(output)
+    assert len(years) > 1  # the fixture spans years, so the files are really split
+    records = []
+    for year in sorted(years):
+        in_year = json.loads((output / urls.data_url("json", year)).read_text(encoding="utf-8"))
+        # A year's file holds that year's records and no other.
+        assert in_year and {r["date"][:4] for r in in_year} == {f"{year:04d}"}
+        text = (output / urls.data_url("csv", year)).read_text(encoding="utf-8")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert [r["title"] for r in rows] == [r["title"] for r in in_year]
+        assert rows[0]["tags"] == "; ".join(in_year[0]["tags"])
+        records += in_year
     by_title = {r["title"]: r for r in records}
     assert len(records) == len(STORY)
     german = by_title["Russland und Usbekistan vereinbaren einen Plan"]
@@ -199,12 +225,18 @@ def test_open_data_holds_every_record_and_validates_as_a_data_package(output: Pa
     assert german["page"] == page.relative_to(output).as_posix()
     assert len({r["id"] for r in records}) == len(records)
     assert by_title["Kazakhstan holds talks"]["mentions"] == ["UZ", "KG"]
-    rows = list(csv.DictReader(io.StringIO((output / "data" / "articles.csv").read_text())))
-    assert [r["title"] for r in rows] == [r["title"] for r in records]
-    assert rows[0]["tags"] == "; ".join(records[0]["tags"])
 
-    report = frictionless.validate(str(output / "data" / "datapackage.json"))
+    # One package describes every year's files, each a resource; the CSV ones share a schema.
+    descriptor = json.loads((output / urls.DATAPACKAGE).read_text(encoding="utf-8"))
+    paths = {r["path"] for r in descriptor["resources"]}
+    data = output / urls.DATAPACKAGE
+    expected = {urls.data_url(f, y) for f in urls.DATA_FORMATS for y in years}
+    assert {(data.parent / p).relative_to(output).as_posix() for p in paths} == expected
+    tabular = [r for r in descriptor["resources"] if r["format"] == "csv"]
+    assert len(tabular) == len(years) and len({r["schema"] for r in tabular}) == 1
+    report = frictionless.validate(str(data))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert len(report.tasks) == len(descriptor["resources"])
     cli = str(Path(sys.executable).parent / "frictionless")
     done = subprocess.run(
         [cli, "validate", "datapackage.json"],
@@ -216,7 +248,96 @@ def test_open_data_holds_every_record_and_validates_as_a_data_package(output: Pa
     assert done.returncode == 0, done.stdout + done.stderr
     index = lxml.html.parse(str(output / "index.html"))
     hrefs = {a.get("href") for a in index.iter("a")}
-    assert {"data/articles.json", "data/articles.csv", "data/datapackage.json"} <= hrefs
+    assert {urls.DOWNLOADS, urls.DATAPACKAGE} <= hrefs
+
+
+def test_a_broken_year_file_fails_the_package(output: Path) -> None:
+    # The shared schema is really applied to each year's file: a wrong date in one fails it.
+    year = min(_years(output))
+    path = output / urls.data_url("csv", year)
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    rows[1][rows[0].index("date")] = "not a date"
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    report = frictionless.validate(str(output / urls.DATAPACKAGE))
+    assert not report.valid
+    (failed,) = [task for task in report.tasks if not task.valid]
+    assert failed.name == f"articles-{year:04d}"
+
+
+def _data_files(output: Path) -> dict[str, bytes]:
+    """Every open data and citation file of the built site, by address."""
+    return {
+        p.relative_to(output).as_posix(): p.read_bytes()
+        for p in (output / "data").rglob("*")
+        if p.is_file()
+    }
+
+
+def test_editing_one_article_re_makes_only_its_years_data(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(STORY)
+    build(config)
+    output = config.path("output")
+    before = _data_files(output)
+    # Which data and citation files are made (by format and year), whatever process runs them.
+    made: list[tuple[str, tuple[int, ...]]] = []
+    for name, make in list(render.GENERATED.items()):
+
+        def recording(context: Any, config: Config, name: str = name, make: Any = make) -> bytes:
+            years = tuple(sorted({a.year for a in context.get("articles", ())}))
+            made.append((name, years))
+            return bytes(make(context, config))
+
+        monkeypatch.setitem(render.GENERATED, name, recording)
+    edited = config.path("source") / "other.md"
+    year = _year_of(edited.read_text())
+    edited.write_text(edited.read_text().replace("Kazakhstan holds talks", "Kazakhstan talks"))
+
+    report = build(config, workers=1)
+
+    formats = [f"data:{f}" for f in urls.DATA_FORMATS] + [f"cite:{f}" for f in cite.FORMATS]
+    assert sorted(made) == sorted((name, (year,)) for name in formats)
+    year_files = {urls.data_url(f, year) for f in urls.DATA_FORMATS} | {
+        urls.citation_url(f, year) for f in urls.CITATION_FORMATS
+    }
+    assert {url for url in report.written if url.startswith("data/")} == year_files
+    after = _data_files(output)
+    assert after.keys() == before.keys()
+    assert {url for url in after if after[url] != before[url]} == year_files
+    assert b"Kazakhstan talks" in after[urls.data_url("csv", year)]
+
+
+def test_a_new_year_adds_its_files_and_a_line_to_the_package(site: Callable[..., Config]) -> None:
+    config = site(STORY)
+    build(config)
+    output = config.path("output")
+    before = _data_files(output)
+    years = _years(output)
+    new_year = min(years) - 3
+    (config.path("source") / "old.md").write_text(
+        article_text("An old report", date=f"{new_year:04d}-06-01", countries="[KZ]")
+    )
+    report = build(config)
+    new_files = {urls.data_url(f, new_year) for f in urls.DATA_FORMATS} | {
+        urls.citation_url(f, new_year) for f in urls.CITATION_FORMATS
+    }
+    assert {url for url in report.written if url.startswith("data/")} == new_files | {
+        urls.DATAPACKAGE
+    }
+    after = _data_files(output)
+    # The other years' files are byte for byte what they were.
+    assert {url: after[url] for url in before if url != urls.DATAPACKAGE} == {
+        url: data for url, data in before.items() if url != urls.DATAPACKAGE
+    }
+    about = lxml.html.parse(str(output / urls.ABOUT))
+    assert {urls.data_url("csv", new_year), urls.citation_url("ris", new_year)} <= {
+        a.get("href") for a in about.iter("a")
+    }
+    report = frictionless.validate(str(output / urls.DATAPACKAGE))
+    assert report.valid and len(report.tasks) == 2 * (len(years) + 1)
 
 
 ABOUT = "---\ntitle: About the Test Archive\n---\nWhat this archive holds, and *how*.\n"
@@ -230,7 +351,11 @@ def test_about_md_becomes_a_page_linked_from_every_page(site: Callable[..., Conf
     about = lxml.html.parse(str(output / "about.html"))
     assert about.findtext(".//h1") == "About the Test Archive"
     assert "<em>how</em>" in (output / "about.html").read_text()
-    assert {"data/articles.csv", "data/archive.bib"} <= {a.get("href") for a in about.iter("a")}
+    links = {a.get("href") for a in about.iter("a")}
+    for year in _years(output):
+        assert {urls.data_url(f, year) for f in urls.DATA_FORMATS} <= links
+        assert {urls.citation_url(f, year) for f in urls.CITATION_FORMATS} <= links
+    assert {urls.DATAPACKAGE, urls.DATA_SCHEMA} <= links
     for page in output.rglob("*.html"):
         nav = lxml.html.parse(str(page)).find(".//nav[@aria-label='Main']")
         assert "About" in [a.text_content() for a in nav.iter("a")], page

@@ -23,6 +23,7 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 
+from newsgen import urls
 from newsgen.config import Config
 from newsgen.pipeline import build
 
@@ -109,6 +110,22 @@ def _date(fields: dict[str, str], key: str = "date") -> dt.date:
     return dt.date.fromisoformat(fields[key])
 
 
+def _by_year(output: Path, articles: dict[str, dict[str, str]]) -> dict[int, list[str]]:
+    """Each year of the fixture's articles → its records' keys, sorted."""
+    years: dict[int, list[str]] = {}
+    for page, fields in articles.items():
+        years.setdefault(_date(fields).year, []).append(_key(output, page))
+    return {year: sorted(keys) for year, keys in years.items()}
+
+
+def _year_file(output: Path, format_name: str, year: int) -> str:
+    """The text of one year's citation file in a format, as the about page links it."""
+    about = lxml.html.parse(str(output / urls.ABOUT))
+    url = urls.citation_url(format_name, year)
+    assert url in {a.get("href") for a in about.iter("a")}
+    return (output / url).read_text(encoding="utf-8")
+
+
 def test_bibtex_reads_back_with_bibtexparser(
     built: tuple[Path, dict[str, dict[str, str]]],
 ) -> None:
@@ -135,9 +152,16 @@ def test_bibtex_reads_back_with_bibtexparser(
             # Where the copy came from is a note, never the publisher's address.
             assert fields["via_url"] in values["note"]
         assert f"{BASE}{page}" in values["note"]
-    whole = parse_string((output / "data" / "archive.bib").read_text())
-    keys = sorted(e.key for e in whole.entries)
-    assert keys == sorted(_key(output, page) for page in articles)
+    keys = []
+    for year, in_year in _by_year(output, articles).items():
+        whole = parse_string(
+            _year_file(output, "bibtex", year), append_middleware=[LatexDecodingMiddleware()]
+        )
+        assert whole.failed_blocks == []
+        assert sorted(e.key for e in whole.entries) == in_year
+        assert {e.fields_dict["year"].value for e in whole.entries} == {str(year)}
+        keys += in_year
+    assert sorted(keys) == sorted(_key(output, page) for page in articles)
     assert len(set(keys)) == len(keys)
 
 
@@ -155,8 +179,9 @@ def test_ris_reads_back_with_rispy(built: tuple[Path, dict[str, dict[str, str]]]
         assert record.get("authors") == ([fields["author"]] if "author" in fields else None)
         if "retrieved" in fields:
             assert record["access_date"] == _date(fields, "retrieved").strftime("%Y/%m/%d")
-    whole = rispy.loads((output / "data" / "archive.ris").read_text(encoding="utf-8"))
-    assert sorted(r["id"] for r in whole) == sorted(_key(output, page) for page in articles)
+    for year, in_year in _by_year(output, articles).items():
+        whole = rispy.loads(_year_file(output, "ris", year))
+        assert sorted(r["id"] for r in whole) == in_year
 
 
 def test_csl_json_renders_in_a_standard_style_with_citeproc(
@@ -182,8 +207,13 @@ def test_csl_json_renders_in_a_standard_style_with_citeproc(
             assert fields["source_url"] in rendered
         if "via_url" in fields:
             assert fields["via_url"] not in rendered  # a copy is not the publisher's address
-    whole = json.loads((output / "data" / "archive.csl.json").read_text())
-    assert sorted(item["id"] for item in whole) == sorted(_key(output, p) for p in articles)
+    for year, in_year in _by_year(output, articles).items():
+        whole = json.loads(_year_file(output, "csl-json", year))
+        assert sorted(item["id"] for item in whole) == in_year
+        source = CiteProcJSON(whole)
+        bibliography = CitationStylesBibliography(style, source, formatter.plain)
+        bibliography.register(Citation([CitationItem(key) for key in in_year]))
+        assert len(bibliography.bibliography()) == len(in_year)
 
 
 def test_each_article_page_offers_a_citation_and_citation_meta_tags(

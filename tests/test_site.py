@@ -63,8 +63,10 @@ def test_every_page_is_reached_from_the_index_by_links_alone(
     pages = {p.relative_to(built).as_posix() for p in built.rglob("*.html")} - {"404.html"}
     assert pages <= seen
     assert {urls.article_url(a) for a in records} <= seen
-    # The whole archive's citation files are reached too.
-    assert {urls.citation_url(name) for name in urls.CITATION_FORMATS} <= seen
+    # Every year's citation and data files are reached too.
+    years = {a.year for a in records}
+    assert {urls.citation_url(name, y) for name in urls.CITATION_FORMATS for y in years} <= seen
+    assert {urls.data_url(name, y) for name in urls.DATA_FORMATS for y in years} <= seen
     countries = {code for a in records for code in a.countries}
     assert {urls.TIMELINE, urls.COUNTRIES, *map(urls.country_url, countries)} <= seen
 

@@ -1,7 +1,7 @@
-"""Open data: records → ``articles.json``, ``articles.csv`` and a Frictionless Data Package.
+"""Open data: records → a JSON and a CSV file per year, and a Frictionless Data Package.
 
 Pure functions. The columns are a table (a name, a Table Schema type, a description),
-read by the CSV and JSON writers and by the package descriptor alike.
+read by the CSV and JSON writers and by the table schema alike.
 """
 
 from __future__ import annotations
@@ -126,10 +126,8 @@ def _csv_value(value: Any, kind: str) -> str:
     return str(value)
 
 
-def datapackage(config: Config, count: int) -> bytes:
-    """The Frictionless Data Package descriptor of the two files."""
-    from newsgen.urls import make_slug
-
+def table_schema() -> bytes:
+    """The Table Schema every year's CSV file follows: one file, referred to by each resource."""
     fields = [
         {
             "name": name,
@@ -139,29 +137,52 @@ def datapackage(config: Config, count: int) -> bytes:
         }
         for name, kind, description in COLUMNS
     ]
-    descriptor = {
-        "name": make_slug(config.title) or "news-archive",
-        "title": config.title,
-        "description": f"{config.description} {count} records.",
-        "resources": [
+    schema = {"fields": fields, "primaryKey": ["id"], "missingValues": [""]}
+    return (json.dumps(schema, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def datapackage(config: Config, years: Sequence[tuple[int, int]]) -> bytes:
+    """The Frictionless Data Package descriptor: each year's CSV and JSON file a resource.
+
+    years: (year, its number of records), oldest first. The descriptor depends on nothing
+    else, so a change inside a year leaves it as it is.
+    """
+    from newsgen.urls import make_slug
+
+    resources: list[dict[str, Any]] = []
+    for year, count in years:
+        records = f"{count} record{'' if count == 1 else 's'}"
+        resources.append(
             {
-                "name": "articles",
-                "path": _in_data(urls.DATA_CSV),
+                "name": f"articles-{year:04d}",
+                "path": _in_data(urls.data_url("csv", year)),
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
-                "schema": {"fields": fields, "primaryKey": ["id"], "missingValues": [""]},
-            },
+                "description": f"Articles of {year:04d}: {records}.",
+                "schema": _in_data(urls.DATA_SCHEMA),
+            }
+        )
+        resources.append(
             {
-                "name": "articles-json",
-                "path": _in_data(urls.DATA_JSON),
+                "name": f"articles-{year:04d}-json",
+                "path": _in_data(urls.data_url("json", year)),
                 "format": "json",
                 "mediatype": "application/json",
                 "encoding": "utf-8",
-                "description": "The same records as a JSON array of objects; lists are arrays.",
-            },
-        ],
+                "description": (
+                    f"Articles of {year:04d} as a JSON array of objects (lists are arrays): "
+                    f"{records}."
+                ),
+            }
+        )
+    total = sum(count for _, count in years)
+    descriptor = {
+        "name": make_slug(config.title) or "news-archive",
+        "title": config.title,
+        "description": f"{config.description} {total} records, a file per year.",
+        "resources": resources,
     }
     return (json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

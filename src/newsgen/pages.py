@@ -105,7 +105,7 @@ def _index(archive: Archive, config: Config) -> Page:
         {
             "latest": archive.newest(config.latest_count),
             "countries": _country_counts(archive, config),
-            "years": [(year, len(items)) for year, items in archive.by_year.items()],
+            "years": _year_counts(archive),
             "total": len(archive.articles),
         },
     )
@@ -168,14 +168,24 @@ def _about(archive: Archive) -> Page:
         "title": about.title if about else None,  # the template says it in the site's words
         "body": about.url if about else None,
         "total": len(archive.articles),
+        "years": _year_counts(archive),  # a row of downloads per year
     }
     return Page(urls.ABOUT, "about.html", context, bodies=(about,) if about else ())
 
 
+def _year_counts(archive: Archive) -> list[tuple[int, int]]:
+    """Each year with its number of articles, oldest first."""
+    return [(year, len(items)) for year, items in archive.by_year.items()]
+
+
 def _citations(archive: Archive) -> Iterator[Page]:
-    """The whole archive's citations in every format (an article's travel in its own page)."""
-    for name in urls.CITATION_FORMATS:
-        yield Page(urls.citation_url(name), f"cite:{name}", {"articles": archive.articles})
+    """Each year's citations in every format (an article's travel in its own page).
+
+    A file per year: a change to one article re-makes only its year's files.
+    """
+    for year, articles in archive.by_year.items():
+        for name in urls.CITATION_FORMATS:
+            yield Page(urls.citation_url(name, year), f"cite:{name}", {"articles": articles})
 
 
 def _project_file(article: Article, config: Config) -> str:
@@ -187,16 +197,29 @@ def _project_file(article: Article, config: Config) -> str:
 
 
 def _open_data(archive: Archive, config: Config) -> Iterator[Page]:
-    records = {
-        "articles": archive.articles,
-        # A renamed file changes no record's digest, so the names are part of the context.
-        "files": {a.url: _project_file(a, config) for a in archive.articles},
-        "mentions": archive.mentions,
-        "story_titles": {key: story.title for key, story in archive.stories.items()},
-    }
-    yield Page(urls.DATA_JSON, "data:json", records)
-    yield Page(urls.DATA_CSV, "data:csv", records)
-    yield Page(urls.DATAPACKAGE, "data:package", {"count": len(archive.articles)})
+    """Each year's records as CSV and JSON, the table schema, and the package describing them.
+
+    A year's files are made from that year's records (and the titles of their stories)
+    only, so they stay byte-identical whatever happens in other years; the package lists
+    the years and their counts, and nothing of any one record.
+    """
+    for year, articles in archive.by_year.items():
+        stories = sorted({a.story for a in articles if a.story})
+        records = {
+            "articles": articles,
+            # A renamed file changes no record's digest, so the names are part of the context.
+            "files": {a.url: _project_file(a, config) for a in articles},
+            "mentions": {
+                a.url: archive.mentions[a.url] for a in articles if a.url in archive.mentions
+            },
+            "story_titles": {
+                key: archive.stories[key].title for key in stories if key in archive.stories
+            },
+        }
+        for name in urls.DATA_FORMATS:
+            yield Page(urls.data_url(name, year), f"data:{name}", records)
+    yield Page(urls.DATA_SCHEMA, "data:schema", {})
+    yield Page(urls.DATAPACKAGE, "data:package", {"years": _year_counts(archive)})
 
 
 def _country_counts(archive: Archive, config: Config) -> list[tuple[str, int]]:

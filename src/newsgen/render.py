@@ -326,7 +326,8 @@ GENERATED: dict[str, Callable[[Mapping[str, Any], Config], bytes]] = {
     **{f"cite:{name}": _citations(name) for name in cite.FORMATS},
     "data:json": lambda context, config: open_data.articles_json(_data_rows(context, config)),
     "data:csv": lambda context, config: open_data.articles_csv(_data_rows(context, config)),
-    "data:package": lambda context, config: open_data.datapackage(config, context["count"]),
+    "data:package": lambda context, config: open_data.datapackage(config, context["years"]),
+    "data:schema": lambda context, config: open_data.table_schema(),
 }
 """Page 'templates' that are functions of the context: citation files and open data."""
 

@@ -25,9 +25,12 @@ FEEDS = "feeds/index.html"
 ROBOTS = "robots.txt"
 TOPICS = "topics/index.html"
 ABOUT = "about.html"
-DATA_JSON = "data/articles.json"
-DATA_CSV = "data/articles.csv"
+DOWNLOADS = f"{ABOUT}#downloads"
+"""The table of the open data and citation files, a row per year."""
 DATAPACKAGE = "data/datapackage.json"
+DATA_SCHEMA = "data/schema.json"
+DATA_FORMATS = {"csv": "csv", "json": "json"}
+"""Open data format → the file name ending its files carry."""
 CITATION_FORMATS = {"bibtex": "bib", "ris": "ris", "csl-json": "csl.json"}
 """Citation format → the file name ending its files carry."""
 MANIFEST = ".newsgen-manifest.json"
@@ -88,9 +91,15 @@ def check_permalink(pattern: str) -> str | None:
     return None
 
 
-def citation_url(format_name: str) -> str:
-    """The whole archive's citations in a format."""
-    return f"data/archive.{CITATION_FORMATS[format_name]}"
+def data_url(format_name: str, year: int) -> str:
+    """One year's records in an open data format (a file per year, so that a change to one
+    article re-makes one year's file, and no file grows with the whole archive)."""
+    return f"data/articles/{year:04d}.{DATA_FORMATS[format_name]}"
+
+
+def citation_url(format_name: str, year: int) -> str:
+    """One year's citations in a format."""
+    return f"data/citations/{year:04d}.{CITATION_FORMATS[format_name]}"
 
 
 def citation_file_name(format_name: str, article: _Addressed) -> str:
