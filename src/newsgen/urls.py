@@ -92,8 +92,9 @@ def check_permalink(pattern: str) -> str | None:
 
 
 def data_url(format_name: str, year: int) -> str:
-    """One year's records in an open data format (a file per year, so that a change to one
-    article re-makes one year's file, and no file grows with the whole archive)."""
+    """One year's records in an open data format."""
+    # A file per year: a change to one article re-makes one year's file, and no file
+    # grows with the whole archive.
     return f"data/articles/{year:04d}.{DATA_FORMATS[format_name]}"
 
 
