@@ -62,9 +62,9 @@ def beside_output(name: str) -> tuple[str, ...]:
     return (f".{name}{_STAGING}*/", f".{name}{_OLD}*/", f".{name}{_LOCK}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
-    """What the manifest remembers of one file."""
+    """What the manifest remembers of one file (slotted: a large site has 200,000 of them)."""
 
     sha256: str
     fingerprint: str = ""
