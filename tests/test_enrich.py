@@ -3,9 +3,13 @@ topics, related reports and mentioned countries."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
+import random
 from pathlib import Path
+
+import pytest
 
 from newsgen.enrich import RELATED_COUNT, build_archive, topic_key
 from newsgen.model import Article
@@ -189,3 +193,68 @@ def test_every_related_list_is_unique_and_excludes_the_article_itself() -> None:
     for url, related in archive.related.items():
         urls = [a.url for a in related]
         assert url not in urls and len(urls) == len(set(urls)) <= RELATED_COUNT
+
+
+def _random_article(rng: random.Random, number: int) -> Article:
+    article = _article(
+        f"r{number}",
+        f"20{rng.randint(10, 13)}-0{rng.randint(1, 3)}-1{rng.randint(0, 4)}",
+        tuple(rng.sample(["UZ", "RU", "TJ", "KZ"], rng.randint(0, 3))),
+        story=rng.choice([None, None, None, "s1", "s2", "s3"]),
+    )
+    return dataclasses.replace(
+        article, tags=tuple(rng.sample(["Water", "water ", "energy", "trade"], rng.randint(0, 2)))
+    )
+
+
+def _edit(rng: random.Random, records: list[Article], number: int) -> None:
+    """One change as an editor makes it: an article added, removed, or one field changed."""
+    kind = rng.choice(["add", "add", "remove", "date", "countries", "tags", "story", "slug"])
+    if kind == "add" or not records:
+        records.append(_random_article(rng, number))
+        return
+    at = rng.randrange(len(records))
+    if kind == "remove":
+        records.pop(at)
+        return
+    other = _random_article(rng, number)
+    changes = {
+        "date": {"date": other.date},
+        "countries": {"countries": other.countries},
+        "tags": {"tags": other.tags},
+        "story": {"story": other.story},
+        "slug": {"slug": other.slug, "url": other.url},
+    }[kind]
+    records[at] = dataclasses.replace(records[at], **changes)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_related_lists_kept_from_the_last_build_equal_those_ranked_anew(seed: int) -> None:
+    rng = random.Random(seed)
+    records = [_random_article(rng, n) for n in range(rng.randint(20, 120))]
+    memo = build_archive(records).related_memo
+    number = 1000
+    for _ in range(6):
+        for _ in range(rng.choice([1, 1, 2, 5])):
+            number += 1
+            _edit(rng, records, number)
+        kept = build_archive(records, related_memo=memo)
+        fresh = build_archive(records)
+        assert {u: [a.url for a in r] for u, r in kept.related.items()} == {
+            u: [a.url for a in r] for u, r in fresh.related.items()
+        }
+        memo = kept.related_memo
+
+
+def test_an_unchanged_archive_ranks_nothing_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(7)
+    records = [_random_article(rng, n) for n in range(80)]
+    first = build_archive(records)
+    assert sum(len(r) for r in first.related.values()) > 0
+    ranked: list[int] = []
+    monkeypatch.setattr("newsgen.enrich.bisect.bisect_left", lambda *a: ranked.append(1) or 0)
+
+    again = build_archive(records, related_memo=first.related_memo)
+
+    assert ranked == []  # no article's candidates were looked up
+    assert again.related == first.related

@@ -48,6 +48,8 @@ class Archive:
     """Address → up to RELATED_COUNT related reports, the most related first."""
     about: Document | None = None
     """The project's page about the archive, when it has one."""
+    related_memo: RelatedMemo | None = field(default=None, compare=False, repr=False)
+    """What the related lists were chosen from, for the next build (see build_archive)."""
 
     def newest(self, count: int) -> tuple[Article, ...]:
         """The newest articles, newest first."""
@@ -73,10 +75,13 @@ def build_archive(
     records: Iterable[Article],
     mentions: Mapping[str, Sequence[str]] | None = None,
     about: Document | None = None,
+    related_memo: RelatedMemo | None = None,
 ) -> Archive:
     """Order the records and build every group the pages need.
 
     mentions: page address → the countries its text names (``countries.find_mentions``).
+    related_memo: the last build's (``Archive.related_memo``), so that only the related
+    lists a change can reach are ranked again.
     """
     articles = tuple(sorted(records, key=lambda a: a.sort_key))
     by_country: defaultdict[str, list[Article]] = defaultdict(list)
@@ -91,6 +96,7 @@ def build_archive(
     stories = {key: _story(key, tuple(group)) for key, group in sorted(by_story.items())}
     topics, topic_slugs = _topics(articles)
     also, mentioned_in = _mentions(articles, mentions or {})
+    related, memo = _related(articles, stories, related_memo)
     return Archive(
         articles=articles,
         by_country={code: tuple(reversed(by_country[code])) for code in sorted(by_country)},
@@ -102,7 +108,8 @@ def build_archive(
         topic_slugs=topic_slugs,
         mentions=also,
         mentioned_in=mentioned_in,
-        related=_related(articles, stories),
+        related=related,
+        related_memo=memo,
         about=about,
     )
 
@@ -153,25 +160,56 @@ def _mentions(
     return also, {code: tuple(reversed(mentioned_in[code])) for code in sorted(mentioned_in)}
 
 
+@dataclass(frozen=True)
+class RelatedMemo:
+    """One build's related reports and what they were chosen from, for the next build.
+
+    Plain data, kept between builds: a list comes back only for an article whose own
+    place in the index, and every neighbour its candidates came from, are unchanged.
+    """
+
+    urls: tuple[str, ...]
+    """The articles' addresses, in timeline order."""
+    places: tuple[str, ...]
+    """Per article: its place in the timeline (its sort key, as text)."""
+    stories: tuple[str, ...]
+    """Per article: its story ('' for none)."""
+    keys: tuple[tuple[str, ...], ...]
+    """Per article: the index lists it is in (its countries and topics)."""
+    related: tuple[tuple[int, ...], ...]
+    """Per article: its related reports, as positions in urls."""
+
+
+def _index_keys(article: Article) -> tuple[str, ...]:
+    """The index lists an article is in: its countries and its topics."""
+    keys = {*(f"c:{c}" for c in article.countries), *(f"t:{topic_key(t)}" for t in article.tags)}
+    return tuple(sorted(keys))
+
+
+def _place(article: Article) -> str:
+    return repr(article.sort_key)
+
+
 def _related(
-    articles: tuple[Article, ...], stories: Mapping[str, Story]
-) -> dict[str, tuple[Article, ...]]:
+    articles: tuple[Article, ...],
+    stories: Mapping[str, Story],
+    memo: RelatedMemo | None = None,
+) -> tuple[dict[str, tuple[Article, ...]], RelatedMemo]:
     """Per article: its story's other reports, then those sharing most countries and topics.
 
     An inverted index (country or topic → positions in time) gives each article its
     candidates: the RELATED_WINDOW nearest in time on each side in each of its lists.
     Each article's countries and topics are one integer, a bit for each, so counting what
-    two share is an AND and a bit count (this ranking runs for every article of a build).
+    two share is an AND and a bit count. With the last build's memo, only the articles
+    within reach of a change are ranked again; the lists are the same either way.
     """
+    names = [tuple(_index_keys(a)) for a in articles]
     bits: dict[str, int] = {}
     keys: list[int] = []
     postings: list[list[int]] = []
-    for index, article in enumerate(articles):
+    for index, article_keys in enumerate(names):
         mask = 0
-        for name in {
-            *(f"c:{c}" for c in article.countries),
-            *(f"t:{topic_key(t)}" for t in article.tags),
-        }:
+        for name in article_keys:
             bit = bits.setdefault(name, len(bits))
             if bit == len(postings):
                 postings.append([])
@@ -180,31 +218,128 @@ def _related(
         keys.append(mask)
     days = [a.date.toordinal() for a in articles]
     position = {a.url: i for i, a in enumerate(articles)}
-    related: dict[str, tuple[Article, ...]] = {}
-    for index, article in enumerate(articles):
+    places = tuple(_place(a) for a in articles)
+
+    def rank(index: int) -> list[int]:
+        article = articles[index]
         mates = (
             [position[a.url] for a in stories[article.story].articles if a is not article]
             if article.story
             else []
         )
         chosen = mates[:RELATED_COUNT]
-        skip = {*chosen, index}
         mine, day = keys[index], days[index]
         candidates: set[int] = set()
-        rest = mine
-        while rest:
-            bit = rest.bit_length() - 1
-            rest ^= 1 << bit
+        for bit in _bits(mine):
             posting = postings[bit]
             at = bisect.bisect_left(posting, index)
             candidates.update(posting[max(0, at - RELATED_WINDOW) : at + RELATED_WINDOW + 1])
-        candidates -= skip
+        candidates -= {*chosen, index}
         if candidates and len(chosen) < RELATED_COUNT:
             # Most shared first, then nearest in time, then timeline order (the index).
             ranked = sorted(
                 [(-(mine & keys[j]).bit_count(), abs(days[j] - day), j) for j in candidates]
             )
             chosen += [j for _, _, j in ranked[: RELATED_COUNT - len(chosen)]]
-        if chosen:
-            related[article.url] = tuple(articles[j] for j in chosen)
-    return related
+        return chosen
+
+    chosen: list[list[int] | None] = [None] * len(articles)
+    for index in _within_reach(articles, names, places, postings, bits, position, stories, memo):
+        chosen[index] = rank(index)
+    if memo is not None:
+        earlier = {url: i for i, url in enumerate(memo.urls)}
+        for index, article in enumerate(articles):
+            if chosen[index] is None:  # out of reach of every change: as the last build chose
+                chosen[index] = [position[memo.urls[j]] for j in memo.related[earlier[article.url]]]
+    related = {
+        article.url: tuple(articles[j] for j in picks)
+        for article, picks in zip(articles, chosen, strict=True)
+        if picks
+    }
+    made = RelatedMemo(
+        urls=tuple(a.url for a in articles),
+        places=places,
+        stories=tuple(a.story or "" for a in articles),
+        keys=tuple(names),
+        related=tuple(tuple(p or ()) for p in chosen),
+    )
+    return related, made
+
+
+def _bits(mask: int) -> Iterable[int]:
+    while mask:
+        bit = mask.bit_length() - 1
+        mask ^= 1 << bit
+        yield bit
+
+
+def _within_reach(
+    articles: tuple[Article, ...],
+    names: list[tuple[str, ...]],
+    places: tuple[str, ...],
+    postings: list[list[int]],
+    bits: Mapping[str, int],
+    position: Mapping[str, int],
+    stories: Mapping[str, Story],
+    memo: RelatedMemo | None,
+) -> Iterable[int]:
+    """The articles whose related reports must be ranked again: every one without a memo;
+    with one, those whose own place or any candidate's changed.
+
+    A candidate comes from within RELATED_WINDOW places in a shared list, so a change
+    (an article added, removed, or with another order, story, country or topic) reaches
+    the articles within one more place of it in each list it is or was in, and the other
+    reports of each story it is or was in.
+    """
+    count = len(memo.urls) if memo is not None else -1
+    if memo is None or any(
+        len(column) != count for column in (memo.places, memo.stories, memo.keys, memo.related)
+    ):
+        return range(len(articles))
+    if max(map(max, filter(None, memo.related)), default=-1) >= count:
+        return range(len(articles))
+    earlier = {url: i for i, url in enumerate(memo.urls)}
+
+    def same(index: int, j: int) -> bool:
+        article = articles[index]
+        return (
+            memo.places[j] == places[index]
+            and memo.stories[j] == (article.story or "")
+            and memo.keys[j] == names[index]
+        )
+
+    changed = [
+        i for i, a in enumerate(articles) if (j := earlier.get(a.url)) is None or not same(i, j)
+    ]
+    gone = [
+        j for j, url in enumerate(memo.urls) if (i := position.get(url)) is None or not same(i, j)
+    ]
+    reach = set(changed)
+    reach_stories: set[str] = set()
+    for index in changed:  # around where it is now
+        if articles[index].story:
+            reach_stories.add(articles[index].story or "")
+        for name in names[index]:
+            posting = postings[bits[name]]
+            at = bisect.bisect_left(posting, index)
+            reach.update(posting[max(0, at - RELATED_WINDOW - 1) : at + RELATED_WINDOW + 2])
+    # Around where it was: the last build's lists, rebuilt from its memo.
+    old_keys, old_stories = memo.keys, memo.stories
+    gone_keys = {name for j in gone for name in old_keys[j]}
+    old_postings: dict[str, list[int]] = {name: [] for name in gone_keys}
+    for j, article_keys in enumerate(old_keys):
+        for name in article_keys:
+            if name in old_postings:
+                old_postings[name].append(j)
+    for j in gone:
+        reach_stories.add(old_stories[j])
+        for name in old_keys[j]:
+            posting = old_postings[name]
+            at = bisect.bisect_left(posting, j)
+            for k in posting[max(0, at - RELATED_WINDOW - 1) : at + RELATED_WINDOW + 2]:
+                if memo.urls[k] in position:
+                    reach.add(position[memo.urls[k]])
+    for key in reach_stories - {""}:
+        if key in stories:
+            reach.update(position[a.url] for a in stories[key].articles)
+    return sorted(reach)
