@@ -78,7 +78,7 @@ def output(site: Callable[..., Config]) -> Path:
 
 
 def test_a_story_has_a_page_with_its_reports_side_by_side(output: Path) -> None:
-    page = output / "stories" / "plan-2030.html"
+    page = output / urls.story_url("plan-2030")
     tree = lxml.html.parse(str(page))
     assert tree.findtext(".//h1") == "The 2030 plan"
     reports = [
@@ -99,7 +99,7 @@ OLDEST_FIRST = "2 reports: RT DE, in German; The Moscow Times, in English"
     [
         ("index.html", NEWEST_FIRST),
         ("countries/uz.html", NEWEST_FIRST),
-        ("topics/military-cooperation.html", NEWEST_FIRST),
+        (urls.topic_url("military-cooperation"), NEWEST_FIRST),
         ("timeline/2025.html", OLDEST_FIRST),
     ],
 )
@@ -128,7 +128,7 @@ def test_a_page_per_topic_and_an_index_with_counts(output: Path) -> None:
     assert "military cooperation 2 articles" in index
     assert "borders 1 article" in index and "Zentralasien 1 article" in index
     for slug in ("military-cooperation", "borders", "zentralasien"):
-        assert (output / "topics" / f"{slug}.html").is_file()
+        assert (output / urls.topic_url(slug)).is_file()
     page = _page_titled(output, "Russland und Usbekistan vereinbaren einen Plan")
     german = lxml.html.parse(str(page))
     topic_links = {
@@ -137,7 +137,7 @@ def test_a_page_per_topic_and_an_index_with_counts(output: Path) -> None:
         if "topics/" in (a.get("href") or "")
     }
     target = page.parent / topic_links["military  cooperation"]
-    assert target.resolve() == (output / "topics" / "military-cooperation.html").resolve()
+    assert target.resolve() == (output / urls.topic_url("military-cooperation")).resolve()
 
 
 def test_related_reports_end_every_article_page(output: Path) -> None:
@@ -388,11 +388,11 @@ def test_a_topic_with_many_articles_gets_a_page_per_year(site: Callable[..., Con
     }
     config = site(articles, settings="country_page_size: 3\nlatest_count: 2\n")
     build(config)
-    topics = config.path("output") / "topics"
-    main = lxml.html.parse(str(topics / "bases.html"))
+    output = config.path("output")
+    main = lxml.html.parse(str(output / urls.topic_url("bases")))
     assert len(main.findall(".//li[@class='entry']")) == 2
     for year, count in ((2019, 3), (2020, 2)):
-        page = lxml.html.parse(str(topics / "bases" / f"{year}.html"))
+        page = lxml.html.parse(str(output / urls.topic_year_url("bases", year)))
         assert page.findtext(".//h1") == f"Bases, {year}"
         assert len(page.findall(".//li[@class='entry']")) == count
         assert main.find(f".//a[@href='bases/{year}.html']") is not None

@@ -218,14 +218,14 @@ def _edit(rng: random.Random, records: list[Article], number: int) -> None:
         records.pop(at)
         return
     other = _random_article(rng, number)
-    changes = {
+    changes: dict[str, dict[str, object]] = {
         "date": {"date": other.date},
         "countries": {"countries": other.countries},
         "tags": {"tags": other.tags},
         "story": {"story": other.story},
         "slug": {"slug": other.slug, "url": other.url},
-    }[kind]
-    records[at] = dataclasses.replace(records[at], **changes)
+    }
+    records[at] = dataclasses.replace(records[at], **changes[kind])  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -252,7 +252,12 @@ def test_an_unchanged_archive_ranks_nothing_again(monkeypatch: pytest.MonkeyPatc
     first = build_archive(records)
     assert sum(len(r) for r in first.related.values()) > 0
     ranked: list[int] = []
-    monkeypatch.setattr("newsgen.enrich.bisect.bisect_left", lambda *a: ranked.append(1) or 0)
+
+    def looked_up(*args: object) -> int:
+        ranked.append(1)
+        return 0
+
+    monkeypatch.setattr("newsgen.enrich.bisect.bisect_left", looked_up)
 
     again = build_archive(records, related_memo=first.related_memo)
 

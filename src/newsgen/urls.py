@@ -116,18 +116,24 @@ def record_key(article: _Addressed) -> str:
 
 
 def story_url(key: str) -> str:
-    """A story's page: its reports side by side."""
-    return f"stories/{key}.html"
+    """A story's page: its reports side by side, in a folder of names that start alike."""
+    return f"stories/{_bucket(key)}/{key}.html"
 
 
 def topic_url(slug: str) -> str:
-    """A topic's page."""
-    return f"topics/{slug}.html"
+    """A topic's page, in a folder of names that start alike."""
+    return f"topics/{_bucket(slug)}/{slug}.html"
 
 
 def topic_year_url(slug: str, year: int) -> str:
     """One year of a topic's articles, for topics with many (a folder: slugs may hold '-')."""
-    return f"topics/{slug}/{year:04d}.html"
+    return f"topics/{_bucket(slug)}/{slug}/{year:04d}.html"
+
+
+def _bucket(name: str) -> str:
+    """The first two characters of a name: an archive of a million reports may hold tens of
+    thousands of stories and topics, and no folder should hold more than a few thousand."""
+    return name[:2].lower()
 
 
 def country_url(code: str) -> str:
