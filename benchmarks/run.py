@@ -64,9 +64,20 @@ def run_build(root: Path, *extra: str) -> Run:
     return Run(seconds, usage.ru_maxrss / 1024, pages, rendered, written)
 
 
+def largest_folder(site: Path) -> tuple[str, int]:
+    """The output folder that holds the most files (not counting its sub-folders), and how many."""
+    counts = {os.path.relpath(folder, site): len(files) for folder, _, files in os.walk(site)}
+    name = max(counts, key=lambda f: counts[f])
+    return name, counts[name]
+
+
 def median_run(runs: list[Run]) -> Run:
     """The run with the median wall time."""
     return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+
+
+largest: dict[int, tuple[str, int]] = {}
+"""Per corpus size: the output folder holding the most files after the cold build, and how many."""
 
 
 def measure(count: int, workdir: Path, repeat: int) -> dict[str, Run]:
@@ -81,6 +92,7 @@ def measure(count: int, workdir: Path, repeat: int) -> dict[str, Run]:
     shutil.rmtree(root / "_site", ignore_errors=True)
     shutil.rmtree(root / ".newsgen-cache", ignore_errors=True)
     results = {"cold": run_build(root)}
+    largest[count] = largest_folder(root / "_site")
     results["no change"] = median_run([run_build(root) for _ in range(repeat)])
     added = []
     for index in range(repeat):
@@ -120,6 +132,9 @@ def main() -> None:
             )
             if name == "cold":
                 cold[count] = run.seconds
+    print()
+    for count, (folder, files) in largest.items():
+        print(f"N = {count:,}: the fullest output folder, {folder}/, holds {files:,} files")
     if 10000 in cold and 30000 in cold:
         print(f"\nscaling: cold 30,000 / cold 10,000 = {cold[30000] / cold[10000]:.2f}×")
 
