@@ -170,10 +170,18 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # An environment lives for one build, and its templates do not change during it:
+        # asking the loader whether each is still fresh, on every page, buys nothing.
+        auto_reload=False,
     )
     messages = translations(config.language)
     env.install_gettext_translations(messages, newstyle=True)  # type: ignore[attr-defined]
+    gettext_, ngettext_ = _template_gettext(messages)
     env.globals.update(
+        # In place of the i18n extension's own: see _template_gettext.
+        _=gettext_,
+        gettext=gettext_,
+        ngettext=ngettext_,
         site=config,
         urls=urls,
         link=_link,
@@ -225,7 +233,13 @@ def render_page(
             for a in page.bodies
             if isinstance(a, Article) and a.notes
         }
-        text = template.render(page.context, page_url=page.url, bodies=bodies, notes=rendered_notes)
+        text = template.render(
+            page.context,
+            page_url=page.url,
+            link=_links_from(page, env),
+            bodies=bodies,
+            notes=rendered_notes,
+        )
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             exc.message or "syntax error", _template_path(env, exc.name), exc.lineno
@@ -377,6 +391,75 @@ def _link(context: Any, target: str) -> str:
         # relative link would lead nowhere; with the site's address known, links use it.
         return urls.absolute(context["site"].base_url, target)
     return urls.relative(context["page_url"], target)
+
+
+def _links_from(page: Page, env: jinja2.Environment) -> Callable[[str], str]:
+    """``link`` for one page, as _link would answer on it, with the page bound in.
+
+    A function that takes the template's context makes Jinja copy the context at each
+    call made inside a loop or after a ``{% set %}`` in a block: a page makes hundreds.
+    """
+    if page.context.get("absolute_links"):
+        config = env.globals["site"]
+        assert isinstance(config, Config)
+        return functools.partial(urls.absolute, config.base_url)
+    return functools.partial(urls.relative, page.url)
+
+
+def _template_gettext(
+    messages: gettext.NullTranslations,
+) -> tuple[Callable[..., str], Callable[..., str]]:
+    """Templates' ``gettext`` (also ``_``) and ``ngettext``, as the i18n extension's
+    new-style ones answer, with each message looked up once per environment.
+
+    The extension's functions take the template's context, which makes Jinja copy it at
+    each call inside a loop or a block with a ``{% set %}``, and reach the catalog through
+    two more calls; a page says some forty messages. Only autoescaping (the evaluation
+    context) changes what they return, so that is all these take.
+    """
+    said: dict[str, str] = {}  # a message with no variables, as the page shows it
+    found: dict[str, Markup] = {}
+    found_plural: dict[tuple[str, str, int], Markup] = {}
+
+    @jinja2.pass_eval_context
+    def gettext_(eval_ctx: jinja2.nodes.EvalContext, string: str, /, **variables: Any) -> str:
+        if not eval_ctx.autoescape:
+            return messages.gettext(string) % variables
+        if not variables:
+            try:
+                return said[string]
+            except KeyError:
+                pass
+        try:
+            text = found[string]
+        except KeyError:
+            text = found[string] = Markup(messages.gettext(string))
+        # As the extension does: a message is always a format string, '%%' included.
+        if variables:
+            return text % variables
+        result = said[string] = text % variables
+        return result
+
+    @jinja2.pass_eval_context
+    def ngettext_(
+        eval_ctx: jinja2.nodes.EvalContext,
+        singular: str,
+        plural: str,
+        num: int,
+        /,
+        **variables: Any,
+    ) -> str:
+        variables.setdefault("num", num)
+        if not eval_ctx.autoescape:
+            return messages.ngettext(singular, plural, num) % variables
+        key = (singular, plural, num)
+        try:
+            text = found_plural[key]
+        except KeyError:
+            text = found_plural[key] = Markup(messages.ngettext(singular, plural, num))
+        return text % variables
+
+    return gettext_, ngettext_
 
 
 def lang_attr(code: str, around: str) -> Markup:
