@@ -5,14 +5,25 @@ import json
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
+from urllib.parse import quote
 
+import jinja2
 import pytest
+from markupsafe import Markup
 
 from newsgen import cite
 from newsgen.config import Config
 from newsgen.errors import BuildFailed, TemplateError
+from newsgen.model import Page
 from newsgen.pipeline import build, render_all
-from newsgen.render import long_date, render_markdown
+from newsgen.render import (
+    CachedMacros,
+    long_date,
+    make_environment,
+    percent_encode,
+    render_markdown,
+    render_page,
+)
 
 from .conftest import article_text
 
@@ -169,3 +180,58 @@ def test_a_template_syntax_error_names_template_and_line(site: Callable[..., Con
     assert isinstance(error, TemplateError)
     assert error.path is not None and error.path.name == "404.html"
     assert error.line == 3
+
+
+# --- what rendering reuses across pages --------------------------------------------------
+
+_FRAGMENT_TEMPLATES = {
+    "m.html": (
+        '{% macro entry(target, title) %}<a href="{{ link(target) }}">{{ title }}</a>'
+        "{% endmacro %}"
+        "{% macro nosy(x) %}{{ x }} {{ secret }}{% endmacro %}"
+    ),
+    "cached.html": '{{ cached_macro("m.html", "entry", target, title) }}',
+    "direct.html": '{% from "m.html" import entry with context %}{{ entry(target, title) }}',
+    "nosy.html": '{{ cached_macro("m.html", "nosy", 1) }}',
+}
+
+
+def _fragment_environment(config: Config) -> jinja2.Environment:
+    return make_environment(config, jinja2.DictLoader(_FRAGMENT_TEMPLATES))
+
+
+def test_a_cached_macro_gives_each_page_its_own_links(site: Callable[..., Config]) -> None:
+    config = site({}, "base_url: https://example.org/archive/\n")
+    env = _fragment_environment(config)
+    # A target that needs escaping, as a story's key from an author might.
+    context = {"target": 'stories/a&b".html', "title": "<Press review>"}
+    pages = ["index.html", "countries/ru.html", "countries/ru/2021.html", "stories/x.html"]
+    for url in pages:
+        cached = render_page(env, Page(url, "cached.html", context), _no_body)
+        direct = render_page(env, Page(url, "direct.html", context), _no_body)
+        assert cached == direct
+        assert b"&amp;" in cached and b"&lt;Press review&gt;" in cached
+    # The 404 page's links are absolute, cached or not.
+    missing = {**context, "absolute_links": True}
+    cached = render_page(env, Page("404.html", "cached.html", missing), _no_body)
+    assert cached == render_page(env, Page("404.html", "direct.html", missing), _no_body)
+    assert b'href="https://example.org/archive/stories/a&amp;b&#34;.html"' in cached
+    made = env.globals["cached_macro"]
+    assert isinstance(made, CachedMacros) and len(made.made) == 1  # made once, reused
+
+
+def test_a_cached_macro_cannot_see_the_page_it_stands_on(site: Callable[..., Config]) -> None:
+    """What it makes is reused on other pages, so a page's variable must fail, not leak."""
+    env = _fragment_environment(site({}))
+    with pytest.raises(TemplateError, match="'secret' is undefined"):
+        render_page(env, Page("index.html", "nosy.html", {"secret": "page one"}), _no_body)
+
+
+def _no_body(record: object) -> Markup:
+    raise AssertionError("these pages have no body")
+
+
+def test_citation_downloads_are_percent_encoded_as_quote_does() -> None:
+    samples = [bytes(range(256)), "Zürich — «press» 100% & co.\r\n".encode(), b""]
+    for data in samples:
+        assert percent_encode(data) == quote(data, safe="")

@@ -8,16 +8,17 @@ import gettext
 import hashlib
 import io
 import re
+import secrets
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import jinja2
 from babel.dates import format_date
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from newsgen import cite, urls
 from newsgen import data as open_data
@@ -175,9 +176,12 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         auto_reload=False,
     )
     messages = translations(config.language)
+    # An article page cites its article four times (the text and three downloads).
+    reference = _last_reference(config)
     env.install_gettext_translations(messages, newstyle=True)  # type: ignore[attr-defined]
     gettext_, ngettext_ = _template_gettext(messages)
     env.globals.update(
+        cached_macro=CachedMacros(env),
         # In place of the i18n extension's own: see _template_gettext.
         _=gettext_,
         gettext=gettext_,
@@ -192,8 +196,8 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         news_article_ld=lambda a: news_article_ld(a, config.language),
         collection_ld=lambda code, articles: collection_ld(code, articles, config),
         search_records=lambda articles: search_records(articles, config.language),
-        citation=lambda a: cite.citation_text(cite.reference(a, config)),
-        citation_data=lambda name, a: citation_data(name, a, config),
+        citation=lambda a: cite.citation_text(reference(a)),
+        citation_data=lambda name, a: citation_data(name, a, config, reference(a)),
     )
     env.filters.update(
         long_date=long_date,
@@ -233,13 +237,17 @@ def render_page(
             for a in page.bodies
             if isinstance(a, Article) and a.notes
         }
+        link = _links_from(page, env)
         text = template.render(
             page.context,
             page_url=page.url,
-            link=_links_from(page, env),
+            link=link,
             bodies=bodies,
             notes=rendered_notes,
         )
+        cached = env.globals.get("cached_macro")
+        if isinstance(cached, CachedMacros):
+            text = cached.place_links(text, link)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             exc.message or "syntax error", _template_path(env, exc.name), exc.lineno
@@ -349,14 +357,44 @@ GENERATED: dict[str, Callable[[Mapping[str, Any], Config], bytes]] = {
 # --- template helpers ------------------------------------------------------------------
 
 
-def citation_data(format_name: str, article: Article, config: Config) -> str:
+def citation_data(
+    format_name: str, article: Article, config: Config, ref: cite.Reference | None = None
+) -> str:
     """An article's citation as a data: address, for a download link on its own page.
 
     A file per article and format would triple the files of a large archive (and its
     publishing time); the citation is a few hundred bytes, so it travels in the page.
+    ref: the article's reference, when the caller has made it already.
     """
-    data = cite.FORMATS[format_name]([cite.reference(article, config)])
-    return f"data:{cite.MEDIA_TYPES[format_name]};charset=utf-8,{quote(data, safe='')}"
+    data = cite.FORMATS[format_name]([ref or cite.reference(article, config)])
+    return f"data:{cite.MEDIA_TYPES[format_name]};charset=utf-8,{percent_encode(data)}"
+
+
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+_PERCENT = tuple(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256))
+
+
+def percent_encode(data: bytes) -> str:
+    """``urllib.parse.quote(data, safe='')``, character for character, in a third less time.
+
+    Every article page carries three citations this way; quote() spends a call per byte.
+    """
+    return "".join(map(_PERCENT.__getitem__, data))
+
+
+def _last_reference(config: Config) -> Callable[[Article], cite.Reference]:
+    """cite.reference, remembering the last article's: a page asks for it several times."""
+    last: list[tuple[Article, cite.Reference]] = []
+
+    def reference(article: Article) -> cite.Reference:
+        # By identity: the same record object, so the same reference (records are frozen).
+        if last and last[0][0] is article:
+            return last[0][1]
+        ref = cite.reference(article, config)
+        last[:] = [(article, ref)]
+        return ref
+
+    return reference
 
 
 def site_label(url: str) -> str:
@@ -404,6 +442,61 @@ def _links_from(page: Page, env: jinja2.Environment) -> Callable[[str], str]:
         assert isinstance(config, Config)
         return functools.partial(urls.absolute, config.base_url)
     return functools.partial(urls.relative, page.url)
+
+
+class CachedMacros:
+    """``cached_macro(template, name, *args)``: a macro's output, made once per build for
+    its arguments and reused on every page that shows it (a listing entry stands on its
+    countries', topics' and year's pages).
+
+    So that nothing of one page can reach another, the macro runs in a module of its
+    template that sees only its arguments and the site-wide globals, never a page's
+    variables. Its links, which differ from page to page, come out as marks, and each
+    page replaces them with its own relative links once it is rendered.
+    """
+
+    KEPT = 20_000
+    """Outputs kept at most (some 15 MB), so that a large archive's memory stays bounded."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        # Unguessable, so no text of an article can pass for a mark.
+        self.token = secrets.token_hex(12)
+        self.marks = re.compile(rf"{self.token}<(.*?)>{self.token}", re.DOTALL)
+        self.modules: dict[str, Any] = {}
+        self.made: dict[tuple[Any, ...], Markup] = {}
+
+    def __call__(self, template: str, name: str, /, *args: Any, **kwargs: Any) -> Markup:
+        """The macro's output for these arguments, from the cache when it was made before."""
+        key = (template, name, args, tuple(sorted(kwargs.items())))
+        try:
+            return self.made[key]
+        except KeyError:
+            pass
+        except TypeError:  # an argument that cannot be a key: make it every time
+            return Markup(self._macro(template, name)(*args, **kwargs))
+        output = Markup(self._macro(template, name)(*args, **kwargs))
+        if len(self.made) >= self.KEPT:
+            del self.made[next(iter(self.made))]  # the oldest
+        self.made[key] = output
+        return output
+
+    def _macro(self, template: str, name: str) -> Callable[..., Any]:
+        module = self.modules.get(template)
+        if module is None:
+            loaded = self.env.get_template(template)
+            module = self.modules[template] = loaded.make_module({"link": self._mark})
+        return getattr(module, name)  # type: ignore[no-any-return]
+
+    def _mark(self, target: str) -> Markup:
+        return Markup(f"{self.token}<{target}>{self.token}")
+
+    def place_links(self, text: str, link: Callable[[str], str]) -> str:
+        """A rendered page with the marks of its cached macros replaced by its own links."""
+        if not self.made or self.token not in text:
+            return text
+        # As printing link(target) in the page would have: escaped.
+        return self.marks.sub(lambda match: escape(link(match[1])), text)
 
 
 def _template_gettext(
