@@ -17,7 +17,7 @@ from newsgen.errors import BuildFailed, TemplateError
 from newsgen.model import Page
 from newsgen.pipeline import build, render_all
 from newsgen.render import (
-    CachedMacros,
+    SharedMacros,
     long_date,
     make_environment,
     percent_encode,
@@ -192,6 +192,7 @@ _FRAGMENT_TEMPLATES = {
     ),
     "cached.html": '{{ cached_macro("m.html", "entry", target, title) }}',
     "direct.html": '{% from "m.html" import entry with context %}{{ entry(target, title) }}',
+    "imported.html": '{% from "m.html" import entry %}{{ entry(target, title) }}',
     "nosy.html": '{{ cached_macro("m.html", "nosy", 1) }}',
 }
 
@@ -200,7 +201,9 @@ def _fragment_environment(config: Config) -> jinja2.Environment:
     return make_environment(config, jinja2.DictLoader(_FRAGMENT_TEMPLATES))
 
 
-def test_a_cached_macro_gives_each_page_its_own_links(site: Callable[..., Config]) -> None:
+def test_shared_and_cached_macros_give_each_page_its_own_links(
+    site: Callable[..., Config],
+) -> None:
     config = site({}, "base_url: https://example.org/archive/\n")
     env = _fragment_environment(config)
     # A target that needs escaping, as a story's key from an author might.
@@ -209,15 +212,17 @@ def test_a_cached_macro_gives_each_page_its_own_links(site: Callable[..., Config
     for url in pages:
         cached = render_page(env, Page(url, "cached.html", context), _no_body)
         direct = render_page(env, Page(url, "direct.html", context), _no_body)
-        assert cached == direct
+        imported = render_page(env, Page(url, "imported.html", context), _no_body)
+        assert cached == direct == imported
         assert b"&amp;" in cached and b"&lt;Press review&gt;" in cached
     # The 404 page's links are absolute, cached or not.
     missing = {**context, "absolute_links": True}
     cached = render_page(env, Page("404.html", "cached.html", missing), _no_body)
     assert cached == render_page(env, Page("404.html", "direct.html", missing), _no_body)
+    assert cached == render_page(env, Page("404.html", "imported.html", missing), _no_body)
     assert b'href="https://example.org/archive/stories/a&amp;b&#34;.html"' in cached
-    made = env.globals["cached_macro"]
-    assert isinstance(made, CachedMacros) and len(made.made) == 1  # made once, reused
+    shared = getattr(env.globals["cached_macro"], "__self__", None)
+    assert isinstance(shared, SharedMacros) and len(shared.made) == 1  # made once, reused
 
 
 def test_a_cached_macro_cannot_see_the_page_it_stands_on(site: Callable[..., Config]) -> None:

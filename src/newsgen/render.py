@@ -180,15 +180,18 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
     reference = _last_reference(config)
     env.install_gettext_translations(messages, newstyle=True)  # type: ignore[attr-defined]
     gettext_, ngettext_ = _template_gettext(messages)
+    shared = SharedMacros(env)
     env.globals.update(
-        cached_macro=CachedMacros(env),
+        # A page's own code gets a link bound to it (render_page); the macros it imports
+        # get this one.
+        link=shared.link,
+        cached_macro=shared.cached,
         # In place of the i18n extension's own: see _template_gettext.
         _=gettext_,
         gettext=gettext_,
         ngettext=ngettext_,
         site=config,
         urls=urls,
-        link=_link,
         lang_attr=lambda code, around=config.language: lang_attr(code, around),
         absolute=lambda url: urls.absolute(config.base_url, url),
         entry_id=entry_id,
@@ -245,9 +248,9 @@ def render_page(
             bodies=bodies,
             notes=rendered_notes,
         )
-        cached = env.globals.get("cached_macro")
-        if isinstance(cached, CachedMacros):
-            text = cached.place_links(text, link)
+        shared = getattr(env.globals["cached_macro"], "__self__", None)
+        if isinstance(shared, SharedMacros):
+            text = shared.place_links(text, link)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             exc.message or "syntax error", _template_path(env, exc.name), exc.lineno
@@ -421,21 +424,13 @@ def by_story(articles: Sequence[Article]) -> list[tuple[Article, ...]]:
     return [tuple(entry) for entry in entries]
 
 
-@jinja2.pass_context
-def _link(context: Any, target: str) -> str:
-    """A link from the page being rendered to another page of the site."""
-    if context.get("absolute_links"):
-        # The 404 page: a server shows it at any missing address, at any depth, where a
-        # relative link would lead nowhere; with the site's address known, links use it.
-        return urls.absolute(context["site"].base_url, target)
-    return urls.relative(context["page_url"], target)
-
-
 def _links_from(page: Page, env: jinja2.Environment) -> Callable[[str], str]:
-    """``link`` for one page, as _link would answer on it, with the page bound in.
+    """``link`` for one page: the relative link from it to a page of the site.
 
-    A function that takes the template's context makes Jinja copy the context at each
-    call made inside a loop or after a ``{% set %}`` in a block: a page makes hundreds.
+    On the 404 page links are absolute: a server shows it at any missing address, at
+    any depth, where a relative link would lead nowhere; with the site's address known,
+    links use it. (A function taking the template's context would cost more: Jinja copies
+    the context at each such call inside a loop or after a ``{% set %}`` in a block.)
     """
     if page.context.get("absolute_links"):
         config = env.globals["site"]
@@ -444,15 +439,16 @@ def _links_from(page: Page, env: jinja2.Environment) -> Callable[[str], str]:
     return functools.partial(urls.relative, page.url)
 
 
-class CachedMacros:
-    """``cached_macro(template, name, *args)``: a macro's output, made once per build for
-    its arguments and reused on every page that shows it (a listing entry stands on its
-    countries', topics' and year's pages).
+class SharedMacros:
+    """Macros that serve every page of a build: their modules made once, and their output
+    (``cached_macro(template, name, *args)``) made once for its arguments and reused on
+    every page that shows it; a listing entry stands on its countries', topics' and
+    year's pages.
 
-    So that nothing of one page can reach another, the macro runs in a module of its
-    template that sees only its arguments and the site-wide globals, never a page's
-    variables. Its links, which differ from page to page, come out as marks, and each
-    page replaces them with its own relative links once it is rendered.
+    A template's macros, imported without the page's context as the theme imports them,
+    see only their arguments and the site-wide globals, so nothing of one page can reach
+    another through them. Their links, which differ from page to page, come out as marks
+    (the global ``link``), and each page replaces them with its own once it is rendered.
     """
 
     KEPT = 20_000
@@ -463,10 +459,13 @@ class CachedMacros:
         # Unguessable, so no text of an article can pass for a mark.
         self.token = secrets.token_hex(12)
         self.marks = re.compile(rf"{self.token}<(.*?)>{self.token}", re.DOTALL)
-        self.modules: dict[str, Any] = {}
         self.made: dict[tuple[Any, ...], Markup] = {}
 
-    def __call__(self, template: str, name: str, /, *args: Any, **kwargs: Any) -> Markup:
+    def link(self, target: str) -> Markup:
+        """A mark that stands for the link to target until the page is rendered."""
+        return Markup(f"{self.token}<{target}>{self.token}")
+
+    def cached(self, template: str, name: str, /, *args: Any, **kwargs: Any) -> Markup:
         """The macro's output for these arguments, from the cache when it was made before."""
         key = (template, name, args, tuple(sorted(kwargs.items())))
         try:
@@ -482,18 +481,12 @@ class CachedMacros:
         return output
 
     def _macro(self, template: str, name: str) -> Callable[..., Any]:
-        module = self.modules.get(template)
-        if module is None:
-            loaded = self.env.get_template(template)
-            module = self.modules[template] = loaded.make_module({"link": self._mark})
-        return getattr(module, name)  # type: ignore[no-any-return]
-
-    def _mark(self, target: str) -> Markup:
-        return Markup(f"{self.token}<{target}>{self.token}")
+        # The module an import without context gets: made once, with the globals only.
+        return getattr(self.env.get_template(template).module, name)  # type: ignore[no-any-return]
 
     def place_links(self, text: str, link: Callable[[str], str]) -> str:
-        """A rendered page with the marks of its cached macros replaced by its own links."""
-        if not self.made or self.token not in text:
+        """A rendered page with the marks of its shared macros replaced by its own links."""
+        if self.token not in text:
             return text
         # As printing link(target) in the page would have: escaped.
         return self.marks.sub(lambda match: escape(link(match[1])), text)
