@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -240,3 +241,35 @@ def test_citation_downloads_are_percent_encoded_as_quote_does() -> None:
     samples = [bytes(range(256)), "Zürich — «press» 100% & co.\r\n".encode(), b""]
     for data in samples:
         assert percent_encode(data) == quote(data, safe="")
+
+
+class _Callable:
+    @jinja2.pass_context
+    def __call__(self, context: jinja2.runtime.Context, x: int) -> str:
+        return f"object {x} on {context['page']}"
+
+
+def test_templates_call_functions_as_jinja_does(site: Callable[..., Config]) -> None:
+    """The environment's shorter call path passes each kind of callable what Jinja would."""
+    functions = {
+        "plain": lambda x: f"plain {x}",
+        "with_context": jinja2.pass_context(lambda c, x: f"context {x} on {c['page']}"),
+        "with_eval": jinja2.pass_eval_context(lambda e, x: f"eval {x} {e.autoescape}"),
+        "with_env": jinja2.pass_environment(lambda env, x: f"env {x} {env.autoescape}"),
+        "part": functools.partial(lambda a, x: f"partial {a} {x}", "p"),
+        "method": "[{}]".format,
+        "builtin": abs,
+        "obj": _Callable(),
+    }
+    source = (
+        "{% for f in fs %}{{ f(n) }};{% endfor %}"
+        "{% set local = 1 %}{% for f in [with_context, obj] %}{{ f(local) }};{% endfor %}"
+    )
+    outputs = []
+    for context_class in (jinja2.runtime.Context, make_environment(site({})).context_class):
+        env = jinja2.Environment(autoescape=True)
+        env.context_class = context_class
+        values = {**functions, "fs": list(functions.values()), "n": 2, "page": "p.html"}
+        outputs.append(env.from_string(source).render(values))
+    assert outputs[0] == outputs[1]
+    assert "context 2 on p.html" in outputs[1] and "eval 2 True" in outputs[1]
