@@ -490,11 +490,12 @@ class SharedMacros:
     A template's macros, imported without the page's context as the theme imports them,
     see only their arguments and the site-wide globals, so nothing of one page can reach
     another through them. Their links, which differ from page to page, come out as marks
-    (the global ``link``), and each page replaces them with its own once it is rendered.
+    (the global ``link``), and each page replaces them with its own once it is rendered;
+    a macro prints a link as it is (a mark taken apart, sliced or measured, is not one).
     """
 
     KEPT = 20_000
-    """Outputs kept at most (some 15 MB), so that a large archive's memory stays bounded."""
+    """Outputs kept at most (some 20 MB), so that a large archive's memory stays bounded."""
 
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
@@ -509,7 +510,8 @@ class SharedMacros:
 
     def cached(self, template: str, name: str, /, *args: Any, **kwargs: Any) -> Markup:
         """The macro's output for these arguments, from the cache when it was made before."""
-        key = (template, name, args, tuple(sorted(kwargs.items())))
+        # With the arguments' types: 1 and True are equal keys but print differently.
+        key = (template, name, args, tuple(map(type, args)), tuple(sorted(kwargs.items())))
         try:
             return self.made[key]
         except KeyError:
