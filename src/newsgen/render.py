@@ -492,6 +492,8 @@ class SharedMacros:
     another through them. Their links, which differ from page to page, come out as marks
     (the global ``link``), and each page replaces them with its own once it is rendered;
     a macro prints a link as it is (a mark taken apart, sliced or measured, is not one).
+    A template that calls ``cached_macro`` must import from the macro's template (or be
+    it): a page's fingerprint follows imports, so a change to the macro re-renders it.
     """
 
     KEPT = 20_000
