@@ -12,7 +12,7 @@ import secrets
 import traceback
 import types
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -196,6 +196,21 @@ class _Context(jinja2.runtime.Context):
         return super().call(__obj, *args, **kwargs)
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment, whose templates see its globals as one plain dict.
+
+    Jinja layers a template's globals over the environment's in a ChainMap, so that a
+    global set after a template was loaded still shows (which its documentation asks
+    not to rely on). Each page copies the globals into its context and compares their
+    names with an imported template's, and through a ChainMap both run in Python. Ours
+    are all set before any template loads.
+    """
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals: the environment's, with the template's own over them."""
+        return {**self.globals, **(d or {})}
+
+
 def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
     """The Jinja environment: autoescape everywhere, and a misspelt name fails the build.
 
@@ -204,7 +219,7 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
     """
     if loader is None:
         loader = jinja2.FileSystemLoader(search_path(config, "templates"))
-    env = jinja2.Environment(
+    env = _Environment(
         loader=loader,
         extensions=["jinja2.ext.i18n"],
         autoescape=True,
