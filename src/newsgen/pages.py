@@ -122,15 +122,16 @@ def _articles(archive: Archive) -> Iterator[Page]:
         # article can take their place without any of them changing. Of its topics the
         # page reads only their slugs, of the countries it mentions only whether they
         # have a page.
-        inputs = (
-            _a(article),
-            *((f"s:{article.story}",) if story else ()),
-            *(f"slug:{topic_key(tag)}" for tag in article.tags),
-            *(f"has:{code}" for code in mentioned),
-            *map(_a, related),
-            _a(previous) if previous else "",
-            _a(following) if following else "",
-        )
+        inputs = [
+            "a:" + article.url,
+            "a:" + previous.url if previous else "",
+            "a:" + following.url if following else "",
+            *["a:" + other.url for other in related],
+            *["slug:" + topic_key(tag) for tag in article.tags],
+            *["has:" + code for code in mentioned],
+        ]
+        if story:
+            inputs.append("s:" + story.key)
         yield Page(
             urls.article_url(article),
             "article.html",
@@ -146,7 +147,7 @@ def _articles(archive: Archive) -> Iterator[Page]:
                 "next": following,
             },
             bodies=(article,),
-            inputs=inputs,
+            inputs=tuple(inputs),
         )
 
 

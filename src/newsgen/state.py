@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
+import hashlib
 import json
 import operator
 import os
@@ -52,7 +54,7 @@ CREATE TABLE records (
     path TEXT PRIMARY KEY, mtime_ns, size, digest, {", ".join(f"f_{n}" for n in _FIELDS)}, warnings
 );
 CREATE TABLE mentions (body TEXT PRIMARY KEY, codes) WITHOUT ROWID;
-CREATE TABLE pages (url TEXT PRIMARY KEY, template, template_hash, inputs, fingerprint);
+CREATE TABLE pages (url TEXT PRIMARY KEY, template, template_hash, inputs_digest, fingerprint);
 CREATE TABLE seen (url TEXT PRIMARY KEY, identity, keys);
 """
 
@@ -86,7 +88,7 @@ class BuildState:
         self.root = root
         self.warnings: list[BuildWarning] = []
         self._connection: sqlite3.Connection | None = None
-        self._version: int | None = None
+        self._version: tuple[int, int] | None = None
         self.records = RecordCache(self)
         self.mentions = MentionCache(self)
         self.pages = PageTable(self)
@@ -105,11 +107,7 @@ class BuildState:
         if self._connection is None or self.path is None:
             self._load()
             return
-        try:
-            version = self._connection.execute("PRAGMA data_version").fetchone()[0]
-        except sqlite3.Error:
-            version = None
-        if version != self._version or not self.path.is_file():
+        if self._read_version() != self._version:
             self._load()
         else:  # what this process wrote last is what is on disk: start from it
             self.records.start()
@@ -216,13 +214,18 @@ class BuildState:
             self.warnings.append(_unwritable(self.path, exc))
 
     def _mark_version(self) -> None:
-        if self._connection is None:
-            self._version = None
-            return
+        self._version = self._read_version()
+
+    def _read_version(self) -> tuple[int, int] | None:
+        """What tells another process's writes: SQLite's count of them, and the file itself
+        (a state deleted and made anew by another build is another file)."""
+        if self._connection is None or self.path is None:
+            return None
         try:
-            self._version = self._connection.execute("PRAGMA data_version").fetchone()[0]
-        except sqlite3.Error:
-            self._version = None
+            version = self._connection.execute("PRAGMA data_version").fetchone()[0]
+            return int(version), self.path.stat().st_ino
+        except (sqlite3.Error, OSError, TypeError, ValueError):
+            return None
 
     def close(self) -> None:
         """Close the database; the rows read stay in memory."""
@@ -285,8 +288,8 @@ class RecordCache:
         self.entries, self.used, self._decoded = {}, {}, {}
 
     def start(self) -> None:
-        """Begin a build from the rows the last one left."""
-        self.entries, self.used = self.used or self.entries, {}
+        """Begin a build from the rows last read or written (``save`` keeps them)."""
+        self.used = {}
 
     def read(self, connection: sqlite3.Connection) -> None:
         """Every stored row, as stored: each is checked only when a build asks for it."""
@@ -430,7 +433,13 @@ def _datetime(value: Any) -> dt.datetime:
 
 
 def _texts(value: Any) -> tuple[str, ...]:
-    found = json.loads(_text(value))
+    return _decode_texts(_text(value))
+
+
+# Countries and tags come in few combinations: each is decoded once, and its tuple shared.
+@functools.lru_cache(maxsize=1 << 16)
+def _decode_texts(value: str) -> tuple[str, ...]:
+    found = json.loads(value)
     if type(found) is not list or not _TEXT_TYPES.issuperset(map(type, found)):
         raise TypeError("not a list of text")
     return tuple(found)
@@ -517,8 +526,8 @@ class MentionCache:
         self.entries, self.used = {}, {}
 
     def start(self) -> None:
-        """Begin a build from the rows the last one left."""
-        self.entries, self.used = self.used or self.entries, {}
+        """Begin a build from the rows last read or written (``save`` keeps them)."""
+        self.used = {}
 
     def read(self, connection: sqlite3.Connection) -> None:
         """Every stored row whose codes are a list of text; the rest are as good as absent."""
@@ -564,7 +573,9 @@ class MentionCache:
 
 
 class PageTable:
-    """Each page's fingerprint, and the inputs it was computed from: the reverse index.
+    """Each page's fingerprint and a digest of the inputs it was computed from; each
+    article's identity and the keys it touches. With the inputs each page of a build
+    declares, they give the pages a change reaches.
 
     A page declares its inputs (``Page.inputs``) as keys: ``a:URL`` for an article it
     shows, ``c:CODE``, ``y:YEAR``, ``s:STORY`` and ``t:TOPIC`` for a group it lists, and
@@ -573,7 +584,7 @@ class PageTable:
     kept with its identity and the keys it touches. A build compares the archive with
     those: the keys that a changed, added or removed article touches (in its old and its
     new version), and the values that changed, are what changed; a page whose declared
-    inputs are the same as stored, none of them changed, keeps its stored fingerprint.
+    inputs are the ones stored, none of them changed, keeps its stored fingerprint.
     """
 
     def __init__(self, state: BuildState) -> None:
@@ -594,7 +605,12 @@ class PageTable:
         self.site = meta.get("pages:site")
         self.values = meta.get("pages:values")
         self.generation = meta.get("pages:generation")
-        self.stored = {row[0]: row[1:] for row in connection.execute("SELECT * FROM pages")}
+        # Pages share a few templates: their names and hashes are held once each.
+        shared: dict[Any, Any] = {}
+        self.stored = {
+            url: (shared.setdefault(template, template), shared.setdefault(hashed, hashed), *rest)
+            for url, template, hashed, *rest in connection.execute("SELECT * FROM pages")
+        }
         self.seen = {row[0]: row[1:] for row in connection.execute("SELECT * FROM seen")}
 
     def compare(
@@ -650,6 +666,10 @@ def _join(keys: Iterable[str]) -> str:
     return "\n".join(keys)
 
 
+def _digest(keys: Iterable[str]) -> bytes:
+    return hashlib.blake2b(_join(keys).encode(), digest_size=16).digest()
+
+
 def _split(text: Any) -> list[str]:
     return text.split("\n") if type(text) is str and text else []
 
@@ -680,7 +700,7 @@ class PageChanges:
         self.touched = touched
         self.seen = seen
         self.values = values
-        self.rows: dict[str, tuple[str, str, str | None, str]] = {}
+        self.rows: dict[str, tuple[str, str, bytes | None, str]] = {}
         self.reused = 0
 
     def fingerprint(
@@ -692,7 +712,9 @@ class PageChanges:
         compute: Callable[[], str],
     ) -> str:
         """The page's stored fingerprint when none of its inputs changed, else compute()."""
-        declared = None if inputs is None else _join(inputs)
+        # A digest stands for the inputs: a page of a million-article archive names a
+        # dozen addresses, and only their equality with the last build's matters.
+        declared = None if inputs is None else _digest(inputs)
         stored = self.table.stored.get(url) if self.known else None
         if (
             stored is not None
