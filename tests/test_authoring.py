@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import http.client
 import io
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -228,6 +230,33 @@ def test_serve_rebuilds_shows_errors_and_recovers(server: DevServer) -> None:
         lambda: "Fixed words." in (body := _get(server, page)[1]) and "newsgen-error" not in body,
         "the recovered page, without the error",
     )
+
+
+def test_serve_keeps_the_build_state_in_memory_between_edits(
+    server: DevServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsgen import state
+
+    reads: list[str] = []
+    real = state.RecordCache.read
+
+    def counting(self: state.RecordCache, connection: Any) -> None:
+        reads.append("records")
+        real(self, connection)
+
+    monkeypatch.setattr(state.RecordCache, "read", counting)
+    page = "/articles/2021/10/14-first-story.html"
+    article = server.root / "articles" / "a.md"
+    for words in ("Second words.", "Third words."):
+        article.write_text(article.read_text().replace("Original words.", words))
+        _wait_for(functools.partial(_shows, server, page, words), "the edited page")
+        article.write_text(article.read_text().replace(words, "Original words."))
+        _wait_for(lambda: "Original words." in _get(server, page)[1], "the page as it was")
+    assert reads == []  # no rebuild read the records again: the server holds them
+
+
+def _shows(server: DevServer, page: str, words: str) -> bool:
+    return words in _get(server, page)[1]
 
 
 @pytest.mark.parametrize(

@@ -803,59 +803,92 @@ class _Payload:
         return (Path.touch, (self.marker,))
 
 
-def test_a_planted_cache_file_runs_no_code(site: Callable[..., Config], tmp_path: Path) -> None:
+def test_a_planted_cache_file_runs_no_code(
+    site: Callable[..., Config], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import pickle
 
     config = site({"a.md": article_text("First")})
     assert _build(config.root) == 0
     cache = config.path("cache")
     marker = tmp_path / "ran"
-    for name in ("records.pickle", "records.json", "records"):
+    for name in ("records.pickle", "records.json", "records", "state.sqlite"):
         (cache / name).write_bytes(pickle.dumps(_Payload(marker)))
     (config.path("source") / "b.md").write_text(article_text("Second"))
+    capsys.readouterr()
 
     assert _build(config.root) == 0
 
     assert not marker.exists()
     assert (config.path("output") / "articles/2021/10/14-second.html").is_file()
+    # The planted database is a warning, and a new state is made in its place.
+    err = capsys.readouterr().err
+    assert "the build state could not be used" in err and "Traceback" not in err
+    assert _build(config.root, "--full") == 0
+    assert "the build state" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda r: r.update(date=12345),
-        lambda r: r.update(countries="UZ"),
-        lambda r: r.update(title=["not", "text"]),
-        lambda r: r.update(timestamp="yesterday"),
-        lambda r: r.update(slug=None),
+        {"f_date": 12345},
+        {"f_countries": "UZ"},
+        {"f_countries": '["UZ", 3]'},
+        {"f_title": b"not text"},
+        {"f_timestamp": "yesterday"},
+        {"f_slug": None},
+        {"f_body_line": "1"},
+        {"warnings": "[[1, 2, 3]]"},
     ],
-    ids=["date-number", "countries-text", "title-list", "timestamp-junk", "slug-none"],
-)
+    ids=[
+        "date-number", "countries-text", "countries-number", "title-bytes", "timestamp-junk",
+        "slug-none", "line-text", "warnings-junk",
+    ],
+)  # fmt: skip
 def test_a_cache_record_of_the_wrong_shape_is_never_used(
-    site: Callable[..., Config], tmp_path: Path, damage: Callable[[dict[str, Any]], None]
+    site: Callable[..., Config], tmp_path: Path, damage: dict[str, Any]
 ) -> None:
-    from newsgen.cache import RecordCache
+    import sqlite3
+
+    from newsgen.deps import build_fingerprint
+    from newsgen.state import STATE_FILE, BuildState
 
     config = site({"a.md": article_text("First", countries="[UZ]")})
     source = config.path("source") / "a.md"
     os.utime(source, (1_600_000_000, 1_600_000_000))  # old enough to be found by its time
     assert _build(config.root) == 0
-    path = config.path("cache") / "records.json"
-    data = json.loads(path.read_text())
-    assert RecordCache(config.path("cache"), data["key"], config.root).by_stat(
-        source, source.stat()
-    )
-    fields = data["fields"]
-    for packed in data["records"].values():
-        record = dict(zip(fields, packed[3], strict=True))
-        damage(record)
-        packed[3] = [record[name] for name in fields]
-    path.write_text(json.dumps(data))
+    key = build_fingerprint(config)
+    state = BuildState(config.path("cache"), key, config.root)
+    assert state.records.by_stat(source, source.stat())
+    state.close()
+    with sqlite3.connect(config.path("cache") / STATE_FILE) as connection:
+        for column, value in damage.items():
+            connection.execute(f"UPDATE records SET {column} = ?", (value,))
+    connection.close()
 
-    cache = RecordCache(config.path("cache"), data["key"], config.root)
-    assert cache.by_stat(source, source.stat()) is None
+    state = BuildState(config.path("cache"), key, config.root)
+    assert state.records.by_stat(source, source.stat()) is None
+    state.close()
 
     before = snapshot(config.path("output"))
+    assert _build(config.root, "--output", str(tmp_path / "again")) == 0
+    assert snapshot(tmp_path / "again") == before
+
+
+def test_planted_mentions_that_are_not_country_codes_are_never_used(
+    site: Callable[..., Config], tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from newsgen.state import STATE_FILE
+
+    config = site({"a.md": article_text("First", body="Officials in Kazakhstan said so.\n")})
+    assert _build(config.root) == 0
+    before = snapshot(config.path("output"))
+    with sqlite3.connect(config.path("cache") / STATE_FILE) as connection:
+        connection.execute("UPDATE mentions SET codes = '../../x,<b>'")
+    connection.close()
+
     assert _build(config.root, "--output", str(tmp_path / "again")) == 0
     assert snapshot(tmp_path / "again") == before
 

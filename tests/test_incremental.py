@@ -11,10 +11,15 @@ from hypothesis import strategies as st
 
 from newsgen.config import load_config
 from newsgen.pipeline import build
+from newsgen.state import BuildState
 
 from .conftest import article_text, make_site, snapshot
 
 _COUNTRIES = ["UZ", "RU", "Tadschikistan", "Kazakhstan", "US"]
+# Tags whose slugs clash ("a b", "a-b") or that fold to one topic ("Energy", "energy").
+_TAGS = ["a b", "a-b", "Energy", "energy", "water"]
+# Small listings, so that country and topic pages split by year and feeds drop articles.
+_SETTINGS = "country_page_size: 3\nlatest_count: 2\nfeed_size: 3\n"
 _operation = st.one_of(
     st.tuples(
         st.just("add"), st.integers(0, 30), st.integers(1990, 2025), st.sampled_from(_COUNTRIES)
@@ -31,6 +36,13 @@ _operation = st.one_of(
     st.tuples(st.just("template"), st.sampled_from(["base.html", "_macros.html", "year.html"])),
     st.tuples(st.just("story"), st.integers(0, 30)),
     st.tuples(st.just("static"), st.text("abc", min_size=1, max_size=5)),
+    # Edits that change one field, each moving an article between groups.
+    st.tuples(st.just("set-countries"), st.integers(0, 30), st.lists(st.sampled_from(_COUNTRIES))),
+    st.tuples(st.just("set-tags"), st.integers(0, 30), st.lists(st.sampled_from(_TAGS))),
+    st.tuples(st.just("set-story"), st.integers(0, 30), st.sampled_from(["shared", "other", None])),
+    st.tuples(st.just("set-time"), st.integers(0, 30), st.integers(0, 23)),
+    st.tuples(st.just("mention"), st.integers(0, 30), st.sampled_from(["Kasachstan", "Peru"])),
+    st.tuples(st.just("about"), st.text("abc ", min_size=1, max_size=8)),
 )
 
 
@@ -61,6 +73,9 @@ def _apply(operation: tuple[object, ...], root: Path) -> None:
         with (root / "static" / "style.css").open("a") as stream:
             stream.write(f"/* {operation[1]} */\n")
         return
+    if kind == "about":
+        (root / "about.md").write_text(f"---\ntitle: About {operation[1]}\n---\nWho we are.\n")
+        return
     if not files:
         return
     path = files[int(str(operation[1])) % len(files)]
@@ -81,27 +96,60 @@ def _apply(operation: tuple[object, ...], root: Path) -> None:
         path.rename(path.with_name(f"renamed-{path.name}"))
     elif kind == "story":
         path.write_text(text.replace("---\n", "---\nstory: shared\n", 1))
+    elif kind == "set-countries":
+        path.write_text(_set_field(text, "countries", f"[{', '.join(operation[2])}]"))  # type: ignore[arg-type]
+    elif kind == "set-tags":
+        path.write_text(_set_field(text, "tags", f"[{', '.join(operation[2])}]"))  # type: ignore[arg-type]
+    elif kind == "set-story":
+        path.write_text(
+            _set_field(text, "story", None if operation[2] is None else str(operation[2]))
+        )
+    elif kind == "set-time":
+        date = next(line for line in text.split("\n") if line.startswith("date:"))[6:16]
+        path.write_text(_set_field(text, "date", f"{date}T{operation[2]:02d}:00:00"))
+    elif kind == "mention":
+        path.write_text(text + f"\nOfficials in {operation[2]} said so.\n")
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_operation, min_size=1, max_size=6))
-def test_incremental_output_equals_a_full_build(operations: list[tuple[object, ...]]) -> None:
+def _set_field(text: str, name: str, value: str | None) -> str:
+    """The article's text with one front matter field set (None: removed)."""
+    front, _, body = text.removeprefix("---\n").partition("\n---\n")
+    lines = [line for line in front.split("\n") if not line.startswith(f"{name}:")]
+    if value is not None:
+        lines.append(f"{name}: {value}")
+    return "---\n" + "\n".join(lines) + "\n---\n" + body
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_operation, min_size=1, max_size=8), st.booleans())
+def test_incremental_output_equals_a_full_build(
+    operations: list[tuple[object, ...]], in_memory: bool
+) -> None:
+    """in_memory: the build state is kept between builds, as the dev server keeps it."""
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "site"
         make_site(
             root,
             {
-                f"a{i}.md": article_text(f"Start {i}", date=f"200{i}-01-01", countries="[UZ, RU]")
-                for i in range(3)
+                # Few shared countries and topics, so related lists do not name everything.
+                f"a{i}.md": article_text(
+                    f"Start {i}",
+                    date=f"200{i % 3}-01-0{i + 1}",
+                    countries=f"[{_COUNTRIES[i % 4]}]",
+                    tags=f"[{_TAGS[i % len(_TAGS)]}]" if i % 2 else "[]",
+                )
+                for i in range(6)
             },
+            _SETTINGS,
         )
         config, _ = load_config(root)
-        build(config)
+        kept = BuildState(None, "") if in_memory else None
+        build(config, state=kept)
         for operation in operations:
             _apply(operation, root)
             config, _ = load_config(root)
             try:
-                build(config)
+                build(config, state=kept)
             except Exception as incremental_error:  # e.g. two titles that now clash
                 fresh = Path(folder) / "fresh"
                 shutil.rmtree(fresh, ignore_errors=True)

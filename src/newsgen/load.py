@@ -19,7 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from newsgen.cache import CachedRecord, MentionCache, RecordCache
 from newsgen.config import ABOUT_FILE, Config
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, shown_path
 from newsgen.fields import BY_NAME, FIELDS, Invalid, Where
@@ -32,6 +31,7 @@ from newsgen.frontmatter import (
     split_front_matter,
 )
 from newsgen.model import Article, Document
+from newsgen.state import CachedRecord, MentionCache, RecordCache
 from newsgen.urls import ABOUT, make_slug, permalink
 
 _RECORD_FIELDS = {f.name for f in dataclasses.fields(Article)}

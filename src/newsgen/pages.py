@@ -12,7 +12,7 @@ from typing import Any
 from newsgen import urls
 from newsgen.config import Config
 from newsgen.countries import country_name, region_name, region_of
-from newsgen.enrich import Archive
+from newsgen.enrich import Archive, topic_key
 from newsgen.errors import ContentError, NewsgenError, raise_if_any
 from newsgen.files import inside, walk
 from newsgen.model import Article, Page
@@ -37,13 +37,13 @@ def plan_pages(archive: Archive, config: Config) -> list[Page]:
         *_open_data(archive, config),
         _feed(urls.SITE_FEED, None, archive.newest(config.feed_size)),
         *(
-            _feed(urls.country_feed_url(code), code, articles[: config.feed_size])
+            _feed(urls.country_feed_url(code), code, articles[: config.feed_size], (f"c:{code}",))
             for code, articles in archive.by_country.items()
         ),
-        Page(urls.NOT_FOUND, "404.html", {"absolute_links": bool(config.base_url)}),
+        Page(urls.NOT_FOUND, "404.html", {"absolute_links": bool(config.base_url)}, inputs=()),
         *_search(archive),
         _feeds_index(archive, config),
-        Page(urls.ROBOTS, "robots.txt", {}),
+        Page(urls.ROBOTS, "robots.txt", {}, inputs=()),
     ]
     if config.base_url:  # a sitemap lists full addresses, so it needs to know where the site is
         html_urls = sorted(
@@ -115,6 +115,23 @@ def _articles(archive: Archive) -> Iterator[Page]:
     for article in archive.articles:
         story = archive.stories.get(article.story) if article.story else None
         mentioned = archive.mentions.get(article.url, ())
+        related = archive.related.get(article.url, ())
+        previous = archive.previous.get(article.url)
+        following = archive.following.get(article.url)
+        # The neighbours and related reports are named one by one, in order: another
+        # article can take their place without any of them changing. Of its topics the
+        # page reads only their slugs, of the countries it mentions only whether they
+        # have a page.
+        inputs = [
+            "a:" + article.url,
+            "a:" + previous.url if previous else "",
+            "a:" + following.url if following else "",
+            *["a:" + other.url for other in related],
+            *["slug:" + topic_key(tag) for tag in article.tags],
+            *["has:" + code for code in mentioned],
+        ]
+        if story:
+            inputs.append("s:" + story.key)
         yield Page(
             urls.article_url(article),
             "article.html",
@@ -125,18 +142,22 @@ def _articles(archive: Archive) -> Iterator[Page]:
                 "topics": archive.topics_of(article),
                 # Only countries some article is about have a page to link to.
                 "mentioned": tuple((code, code in archive.by_country) for code in mentioned),
-                "related": archive.related.get(article.url, ()),
-                "previous": archive.previous.get(article.url),
-                "next": archive.following.get(article.url),
+                "related": related,
+                "previous": previous,
+                "next": following,
             },
             bodies=(article,),
+            inputs=tuple(inputs),
         )
 
 
 def _stories(archive: Archive) -> Iterator[Page]:
     for key, story in archive.stories.items():
         yield Page(
-            urls.story_url(key), "story.html", {"title": story.title, "articles": story.articles}
+            urls.story_url(key),
+            "story.html",
+            {"title": story.title, "articles": story.articles},
+            inputs=(f"s:{key}",),
         )
 
 
@@ -158,7 +179,7 @@ def _topics(archive: Archive, config: Config) -> Iterator[Page]:
                 "years": years,
                 "year": year,
             }
-            yield Page(url, "topic.html", context)
+            yield Page(url, "topic.html", context, inputs=(f"t:{topic.key}",))
 
 
 def _about(archive: Archive) -> Page:
@@ -185,7 +206,12 @@ def _citations(archive: Archive) -> Iterator[Page]:
     """
     for year, articles in archive.by_year.items():
         for name in urls.CITATION_FORMATS:
-            yield Page(urls.citation_url(name, year), f"cite:{name}", {"articles": articles})
+            yield Page(
+                urls.citation_url(name, year),
+                f"cite:{name}",
+                {"articles": articles},
+                inputs=(f"y:{year}",),
+            )
 
 
 def _project_file(article: Article, config: Config) -> str:
@@ -216,9 +242,10 @@ def _open_data(archive: Archive, config: Config) -> Iterator[Page]:
                 key: archive.stories[key].title for key in stories if key in archive.stories
             },
         }
+        inputs = (f"y:{year}", *(f"s:{key}" for key in stories))
         for name in urls.DATA_FORMATS:
-            yield Page(urls.data_url(name, year), f"data:{name}", records)
-    yield Page(urls.DATA_SCHEMA, "data:schema", {})
+            yield Page(urls.data_url(name, year), f"data:{name}", records, inputs=inputs)
+    yield Page(urls.DATA_SCHEMA, "data:schema", {}, inputs=())
     yield Page(urls.DATAPACKAGE, "data:package", {"years": _year_counts(archive)})
 
 
@@ -255,7 +282,7 @@ def _countries(archive: Archive, config: Config) -> Iterator[Page]:
         for year, shown, years in _by_year(articles, config):
             if year is not None:
                 in_year = {"mentioned": tuple(a for a in mentioned if a.year == year)}
-                yield _country_page(code, year, shown, len(shown), years, in_year)
+                yield _country_page(code, year, shown, len(shown), years, in_year, (f"c:{code}",))
                 continue
             own = {
                 "strip": _year_bars(
@@ -265,7 +292,8 @@ def _countries(archive: Archive, config: Config) -> Iterator[Page]:
                 # Articles that name the country without being about it, after its own.
                 "mentioned": mentioned if not split else mentioned[: config.latest_count],
             }
-            yield _country_page(code, None, shown, len(articles), years, own)
+            inputs = (f"c:{code}", "g:span")
+            yield _country_page(code, None, shown, len(articles), years, own, inputs)
 
 
 def _by_year(
@@ -295,6 +323,7 @@ def _country_page(
     total: int,
     years: list[Any],
     extra: dict[str, Any],
+    inputs: tuple[str, ...],
 ) -> Page:
     """A country's own page (year None) or one year of it; then the articles that mention it."""
     url = urls.country_url(code) if year is None else urls.country_year_url(code, year)
@@ -309,7 +338,7 @@ def _country_page(
         "mentioned": (),
         **extra,
     }
-    return Page(url, "country.html", context)
+    return Page(url, "country.html", context, inputs=inputs)
 
 
 def _country_year_target(code: str, split: bool, year: int, month: int | None = None) -> str:
@@ -400,7 +429,8 @@ def _country_timelines(archive: Archive, config: Config) -> Iterator[Page]:
             functools.partial(_country_year_target, code, split),
         )
         context["countries"] = []
-        yield Page(urls.country_timeline_url(code), "timeline.html", context)
+        inputs = (f"c:{code}", "g:span")
+        yield Page(urls.country_timeline_url(code), "timeline.html", context, inputs=inputs)
 
 
 def _timeline_context(
@@ -435,6 +465,7 @@ def _years(archive: Archive) -> Iterator[Page]:
                 "previous_year": years[index - 1] if index > 0 else None,
                 "next_year": years[index + 1] if index + 1 < len(years) else None,
             },
+            inputs=(f"y:{year}", "g:years"),
         )
 
 
@@ -468,14 +499,19 @@ def _search(archive: Archive) -> Iterator[Page]:
     shards = plan_shards(archive.articles)
     yield Page(urls.SEARCH, "search.html", {"shards": list(shards)})
     for key, articles in shards.items():
+        # A shard holds a year, or a month of a large one: its year's group decides both.
+        inputs = (f"y:{int(key[:4])}",)
         yield Page(
             urls.search_shard_url(key),
             "search-record.html",
             {"articles": articles},
             bodies=articles,
             bundle=True,
+            inputs=inputs,
         )
-        yield Page(urls.search_titles_url(key), "search-titles.js", {"articles": articles})
+        yield Page(
+            urls.search_titles_url(key), "search-titles.js", {"articles": articles}, inputs=inputs
+        )
 
 
 def _feeds_index(archive: Archive, config: Config) -> Page:
@@ -484,8 +520,10 @@ def _feeds_index(archive: Archive, config: Config) -> Page:
     return Page(urls.FEEDS, "feeds.html", {"countries": codes})
 
 
-def _feed(url: str, code: str | None, articles: tuple[Article, ...]) -> Page:
-    return Page(url, "feed.xml", {"code": code, "entries": articles})
+def _feed(
+    url: str, code: str | None, articles: tuple[Article, ...], inputs: tuple[str, ...] | None = None
+) -> Page:
+    return Page(url, "feed.xml", {"code": code, "entries": articles}, inputs=inputs)
 
 
 def _last_changes(archive: Archive) -> dict[str, str]:
@@ -506,3 +544,43 @@ def _last_changes(archive: Archive) -> dict[str, str]:
         for url in (urls.INDEX, urls.COUNTRIES, urls.TIMELINE, urls.TOPICS, urls.ABOUT):
             changes[url] = newest
     return changes
+
+
+# --- what a change touches: the keys of Page.inputs ------------------------------------------
+
+
+def _a(article: Article) -> str:
+    return f"a:{article.url}"
+
+
+def article_keys(archive: Archive, article: Article) -> tuple[str, ...]:
+    """The keys an article touches: itself and every group it is in or mentioned by."""
+    mentioned = archive.mentions.get(article.url, ())
+    return (
+        _a(article),
+        f"y:{article.year}",
+        *(f"c:{code}" for code in (*article.countries, *mentioned)),
+        *((f"s:{article.story}",) if article.story else ()),
+        *(f"t:{topic_key(tag)}" for tag in article.tags),
+    )
+
+
+def archive_keys(archive: Archive) -> Callable[[str], tuple[str, ...]]:
+    """The keys the article at an address touches (see ``article_keys``)."""
+    by_url = {article.url: article for article in archive.articles}
+    return lambda url: article_keys(archive, by_url[url])
+
+
+def archive_values(archive: Archive) -> dict[str, str]:
+    """What pages read of the whole archive besides its groups: the key a change of each
+    touches → its value. A topic whose slug another tag took counts as a changed topic."""
+    span = _span(archive)
+    values = {
+        "g:span": f"{span.start}-{span.stop}",
+        "g:years": ",".join(map(str, archive.by_year)),
+        "g:about": archive.about.digest if archive.about else "",
+    }
+    for key, slug in archive.topic_slugs.items():
+        values[f"slug:{key}"] = values[f"t:{key}"] = slug
+    values.update((f"has:{code}", "") for code in archive.by_country)
+    return values

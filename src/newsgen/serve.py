@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from newsgen.config import load_config
 from newsgen.errors import BuildFailed, NewsgenError
 from newsgen.pipeline import BuildReport, build
+from newsgen.state import open_state
 
 EVENTS = "/__newsgen/events"
 
@@ -67,6 +68,9 @@ class DevServer:
         self.stopping = threading.Event()
         self.watching = threading.Event()
         self.config, _ = load_config(root, self.overrides)
+        # The build state stays in memory between rebuilds: the database is read again
+        # only when another build has written it.
+        self.kept = open_state(None, "")
         self.httpd = http.server.ThreadingHTTPServer((host, port), _handler_for(self))
         self.httpd.daemon_threads = True
         self.threads: list[threading.Thread] = []
@@ -106,6 +110,7 @@ class DevServer:
         self.httpd.server_close()
         for thread in self.threads:
             thread.join(timeout=5)
+        self.kept.close()
 
     def _watched(self) -> list[Path]:
         paths = [self.config.path(name) for name in ("source", "templates", "static")]
@@ -139,7 +144,11 @@ def _build_once(server: DevServer) -> tuple[BuildReport | None, str | None]:
     root = server.root
     try:
         server.config, warnings = load_config(root, server.overrides)
-        report = build(server.config, on_wait=lambda note: server.log(note.describe(root)))
+        report = build(
+            server.config,
+            on_wait=lambda note: server.log(note.describe(root)),
+            state=server.kept,
+        )
     except BuildFailed as failed:
         return None, "\n".join(e.describe(root) for e in failed.errors)
     except NewsgenError as error:
