@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from newsgen import deps, state
+from newsgen import deps, enrich, state
 from newsgen.config import Config, load_config
 from newsgen.pipeline import build
 from newsgen.state import STATE_FILE, BuildState
@@ -181,3 +181,55 @@ def test_a_kept_state_reads_the_database_only_when_another_build_wrote_it(
     assert reads == ["records"]
     assert _site_files(config) == _fresh(config, tmp_path)
     kept.close()
+
+
+def _related_site() -> dict[str, str]:
+    """Forty reports on one country, a day apart: each has related reports."""
+    return {
+        f"r{i:02d}.md": article_text(
+            f"Report {i}", date=f"2020-{1 + i // 28:02d}-{1 + i % 28:02d}", countries="[UZ]"
+        )
+        for i in range(40)
+    }
+
+
+def test_related_reports_are_ranked_again_only_within_reach_of_a_change(
+    site: Callable[..., Config], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(_related_site())
+    build(config)
+    with sqlite3.connect(config.path("cache") / STATE_FILE) as connection:
+        assert connection.execute("SELECT count(*) FROM related").fetchone()[0] == 40
+    reached: list[int] = []
+    within_reach = enrich._within_reach
+
+    def counted(*args: Any) -> Any:
+        found = list(within_reach(*args))
+        reached.append(len(found))
+        return found
+
+    monkeypatch.setattr(enrich, "_within_reach", counted)
+    (config.path("source") / "r40.md").write_text(
+        article_text("Report 40", date="2020-02-20", countries="[UZ]")
+    )
+
+    build(config)
+
+    assert 0 < reached[0] < 41  # ranked again: those within reach, not all 41
+    assert _site_files(config) == _fresh(config, tmp_path)
+
+
+def test_a_related_memo_that_does_not_hold_is_ranked_anew(
+    site: Callable[..., Config], tmp_path: Path
+) -> None:
+    config = site(_related_site())
+    build(config)
+    with sqlite3.connect(config.path("cache") / STATE_FILE) as connection:
+        connection.execute("UPDATE related SET picks = 'articles/nowhere.html'")
+    (config.path("source") / "r40.md").write_text(
+        article_text("Report 40", date="2020-02-20", countries="[UZ]")
+    )
+
+    build(config)
+
+    assert _site_files(config) == _fresh(config, tmp_path)

@@ -171,7 +171,7 @@ class RelatedMemo:
     urls: tuple[str, ...]
     """The articles' addresses, in timeline order."""
     places: tuple[str, ...]
-    """Per article: its place in the timeline (its sort key, as text)."""
+    """Per article: its place in the timeline (its sort key, as text that sorts as it does)."""
     stories: tuple[str, ...]
     """Per article: its story ('' for none)."""
     keys: tuple[tuple[str, ...], ...]
@@ -187,7 +187,9 @@ def _index_keys(article: Article) -> tuple[str, ...]:
 
 
 def _place(article: Article) -> str:
-    return repr(article.sort_key)
+    """An article's sort key as text that sorts as the key does (no part holds a NUL)."""
+    date, *rest = article.sort_key
+    return "\x00".join([date.isoformat(), *rest])
 
 
 def _related(

@@ -256,12 +256,17 @@ def load_archive(
         # found here; a body is read only when no earlier build has seen its text.
         mentions = find_all_mentions(articles, state.mentions)
         state.mentions.save()
+        # Related reports: only those a change can reach are ranked again.
+        archive = build_archive(articles, mentions, about, related_memo=state.related.memo())
+        if archive.related_memo is not None:
+            state.related.keep(archive.related_memo)
+            state.related.save()
         if own:
             warnings = [*warnings, *state.warnings]
     finally:
         if own:
             state.close()
-    return build_archive(articles, mentions, about), warnings
+    return archive, warnings
 
 
 def _bundle_files(pages: Sequence[Page], old: Mapping[str, Entry]) -> dict[str, list[str]]:

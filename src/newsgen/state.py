@@ -33,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 from newsgen.deps import RACY_NS
+from newsgen.enrich import RelatedMemo
 from newsgen.errors import BuildWarning
 from newsgen.files import inside
 from newsgen.model import Article
 
 STATE_FILE = "state.sqlite"
 _FORMAT = "newsgen-state"
-_VERSION = 1
+_VERSION = 2  # 2: the related reports' memo
 # What earlier versions of newsgen kept as JSON: removed once the database takes over.
 _LEGACY = ("records.json", "mentions.json")
 
@@ -56,6 +57,7 @@ CREATE TABLE records (
 CREATE TABLE mentions (body TEXT PRIMARY KEY, codes) WITHOUT ROWID;
 CREATE TABLE pages (url TEXT PRIMARY KEY, template, template_hash, inputs_digest, fingerprint);
 CREATE TABLE seen (url TEXT PRIMARY KEY, identity, keys);
+CREATE TABLE related (url TEXT PRIMARY KEY, place, story, keys, picks) WITHOUT ROWID;
 """
 
 
@@ -92,6 +94,7 @@ class BuildState:
         self.records = RecordCache(self)
         self.mentions = MentionCache(self)
         self.pages = PageTable(self)
+        self.related = RelatedTable(self)
         self._load()
 
     # --- opening, and what to do with a file that is not ours -------------------------
@@ -112,12 +115,14 @@ class BuildState:
         else:  # what this process wrote last is what is on disk: start from it
             self.records.start()
             self.mentions.start()
+            self.related.start()
 
     def _load(self) -> None:
         self.close()
         self.records.reset()
         self.mentions.reset()
         self.pages.reset()
+        self.related.reset()
         if self.path is None:
             return
         try:
@@ -144,7 +149,7 @@ class BuildState:
         if meta.get("key") != self.key:
             # Other settings or another newsgen: nothing stored holds, but the file is ours.
             with connection:
-                for table in ("records", "mentions", "pages", "seen"):
+                for table in ("records", "mentions", "pages", "seen", "related"):
                     connection.execute(f"DELETE FROM {table}")
                 connection.execute("DELETE FROM meta WHERE name LIKE 'pages:%'")
                 connection.execute("UPDATE meta SET value = ? WHERE name = 'key'", (self.key,))
@@ -152,6 +157,7 @@ class BuildState:
         self.records.read(connection)
         self.mentions.read(connection)
         self.pages.read(connection, meta)
+        self.related.read(connection)
 
     def _connect(self) -> sqlite3.Connection:
         assert self.path is not None
@@ -191,6 +197,7 @@ class BuildState:
         self.records.reset()
         self.mentions.reset()
         self.pages.reset()
+        self.related.reset()
         self.warnings.append(
             BuildWarning(
                 f"the build state could not be used ({_reason(reason)}); it is made anew, "
@@ -567,6 +574,92 @@ class MentionCache:
 
         self.state.write(change)
         self.entries = dict(used)
+
+
+# --- related reports: what the last build chose, and from what -------------------------------
+
+
+_RelatedRow = tuple[str, str, str, str]
+"""An article's place in time, its story, its index lists and its related reports' addresses."""
+
+
+class RelatedTable:
+    """The related reports' memo (``enrich.RelatedMemo``) between builds, a row per article.
+
+    Rows are plain text checked on reading; a memo that does not hold together (a pick that
+    names no article) is dropped, and every list is ranked anew: slower, never wrong.
+    """
+
+    def __init__(self, state: BuildState) -> None:
+        self.state = state
+        self.entries: dict[str, _RelatedRow] = {}
+        self.used: dict[str, _RelatedRow] | None = None
+
+    def reset(self) -> None:
+        """Forget every row."""
+        self.entries, self.used = {}, None
+
+    def start(self) -> None:
+        """Begin a build from the rows last read or written."""
+        self.used = None
+
+    def read(self, connection: sqlite3.Connection) -> None:
+        """Every stored row made of text; the rest are as good as absent."""
+        self.entries = {
+            row[0]: row[1:]
+            for row in connection.execute("SELECT url, place, story, keys, picks FROM related")
+            if all(type(value) is str for value in row)
+        }
+
+    def memo(self) -> RelatedMemo | None:
+        """The last build's memo, in timeline order; None when there is none that holds."""
+        if not self.entries:
+            return None
+        urls = sorted(self.entries, key=lambda url: self.entries[url][0])
+        at = {url: i for i, url in enumerate(urls)}
+        try:
+            related = tuple(
+                tuple(at[pick] for pick in self.entries[url][3].split("\n") if pick) for url in urls
+            )
+        except KeyError:
+            return None
+        rows = [self.entries[url] for url in urls]
+        return RelatedMemo(
+            urls=tuple(urls),
+            places=tuple(row[0] for row in rows),
+            stories=tuple(row[1] for row in rows),
+            keys=tuple(tuple(row[2].split("\n")) if row[2] else () for row in rows),
+            related=related,
+        )
+
+    def keep(self, memo: RelatedMemo) -> None:
+        """What this build chose, to be saved."""
+        self.used = {
+            url: (
+                memo.places[i],
+                memo.stories[i],
+                "\n".join(memo.keys[i]),
+                "\n".join(memo.urls[j] for j in memo.related[i]),
+            )
+            for i, url in enumerate(memo.urls)
+        }
+
+    def save(self) -> None:
+        """Write the rows that differ from what was read; drop the rows of articles gone."""
+        if self.used is None:
+            return
+        entries, used = self.entries, self.used
+        changed = [(url, *row) for url, row in used.items() if entries.get(url) != row]
+        gone = [(url,) for url in entries.keys() - used.keys()]
+        self.entries, self.used = used, None
+        if not changed and not gone:
+            return
+
+        def change(connection: sqlite3.Connection) -> None:
+            connection.executemany("DELETE FROM related WHERE url = ?", gone)
+            connection.executemany("INSERT OR REPLACE INTO related VALUES (?, ?, ?, ?, ?)", changed)
+
+        self.state.write(change)
 
 
 # --- pages: their fingerprints, and what each was made from ----------------------------------
