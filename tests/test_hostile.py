@@ -968,3 +968,43 @@ def test_a_planted_body_in_the_html_cache_is_sanitized(site: Callable[..., Confi
     page = (config.path("output") / "articles/2021/10/14-planted.html").read_text()
     assert "<script>alert" not in page and "onclick" not in page and 'id="x"' not in page
     assert 'id="fn-' in page and 'id="fnref-' in page  # the footnotes' own ids stay
+
+
+# --- a render worker that dies ------------------------------------------------------------------
+
+_LOSE_A_WORKER = """
+import os, signal, sys
+sys.path.insert(0, {src!r})
+from pathlib import Path
+from newsgen import pipeline
+from newsgen.cli import main
+
+def dies(chunk):
+    os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer does
+pipeline._render_chunk = dies
+pipeline.LocalPool.__init__.__defaults__ = (2, 1, 1)  # workers, threshold, chunk
+sys.exit(main(["--root", sys.argv[1], "build"]))
+"""
+
+
+def test_a_render_worker_killed_fails_the_build_instead_of_hanging_it(
+    site: Callable[..., Config], tmp_path: Path
+) -> None:
+    config = site({f"a{i}.md": article_text(f"Article {i}") for i in range(4)})
+    assert _build(config.root) == 0
+    before = snapshot(config.path("output"))
+    (config.path("source") / "b.md").write_text(article_text("Second"))
+    script = tmp_path / "lose.py"
+    script.write_text(_LOSE_A_WORKER.format(src=str(Path(newsgen.__file__).parents[1])))
+
+    child = subprocess.run(
+        [sys.executable, str(script), str(config.root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert child.returncode == 4, child.stderr
+    assert "a process rendering pages died" in child.stderr
+    assert "Traceback" not in child.stderr
+    assert snapshot(config.path("output")) == before

@@ -92,6 +92,12 @@ class ClusterError(NewsgenError):
     exit_code = EXIT_CLUSTER
 
 
+class WorkerLost(NewsgenError):
+    """A process rendering pages died: killed, most often by the system for want of memory."""
+
+    exit_code = EXIT_CLUSTER
+
+
 class UsageError(NewsgenError):
     """The command line is wrong."""
 

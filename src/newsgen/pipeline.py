@@ -15,6 +15,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -28,7 +30,7 @@ from newsgen.deps import (
     snapshot_is_trusted,
     template_hashes,
 )
-from newsgen.errors import BuildWarning, ContentError, NewsgenError, raise_if_any
+from newsgen.errors import BuildWarning, ContentError, NewsgenError, WorkerLost, raise_if_any
 from newsgen.model import Article, Document, Notes, Page
 from newsgen.state import BuildState, PageChanges, open_state
 from newsgen.write import (
@@ -464,9 +466,20 @@ class LocalPool:
         gc.freeze()
         try:
             chunks = [todo[i : i + self.chunk] for i in range(0, len(todo), self.chunk)]
-            with multiprocessing.get_context("fork").Pool(count, initializer=_start_worker) as pool:
-                for results in pool.imap(_render_chunk, chunks):
-                    yield from results
+            # An executor, not multiprocessing.Pool: when a worker dies (the system's
+            # out-of-memory killer), its pages fail the build instead of hanging it.
+            with ProcessPoolExecutor(
+                count, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+            ) as pool:
+                try:
+                    for results in pool.map(_render_chunk, chunks):
+                        yield from results
+                except BrokenProcessPool:
+                    raise WorkerLost(
+                        "a process rendering pages died (killed, most likely for want of memory); "
+                        "the last site was left as it was",
+                        hint="free memory and build again",
+                    ) from None
         finally:
             gc.unfreeze()
             _FORKED = None
