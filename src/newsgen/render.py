@@ -80,6 +80,9 @@ def render_markdown(text: str, allow_raw_html: bool, id_prefix: str = "body") ->
     return Markup(rendered.replace(marker, id_prefix))
 
 
+_FOOTNOTE_REST = re.compile(r"[\w.-]+")
+
+
 def clean_cached(html: str, allow_raw_html: bool, id_prefix: str) -> Markup:
     """A body's HTML read back from the cache, sanitized again unless the site trusts raw HTML.
 
@@ -91,13 +94,22 @@ def clean_cached(html: str, allow_raw_html: bool, id_prefix: str) -> Markup:
         return Markup(html)
     import nh3
 
-    made = re.compile(rf"(?:fn|fnref)-{re.escape(id_prefix)}-[\w.-]+")
+    # Markdown's footnote ids for this body: fn-PREFIX-… and fnref-PREFIX-… (a pattern
+    # per body would be compiled anew for each: Python's cache of patterns holds 512).
+    heads = (f"fn-{id_prefix}-", f"fnref-{id_prefix}-")
+
+    def made(value: str) -> bool:
+        return any(
+            value.startswith(head) and _FOOTNOTE_REST.fullmatch(value, len(head)) is not None
+            for head in heads
+        )
+
     cleaned = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES_WITH_ID,
         attribute_filter=lambda tag, name, value: (
-            None if name == "id" and not made.fullmatch(value) else value
+            None if name == "id" and not made(value) else value
         ),
         url_schemes=_URL_SCHEMES,
         link_rel="noopener noreferrer",
