@@ -249,10 +249,10 @@ def _related(
     for index in _within_reach(articles, names, places, postings, bits, position, stories, memo):
         chosen[index] = rank(index)
     if memo is not None:
-        earlier = {url: i for i, url in enumerate(memo.urls)}
-        for index, article in enumerate(articles):
-            if chosen[index] is None:  # out of reach of every change: as the last build chose
-                chosen[index] = [position[memo.urls[j]] for j in memo.related[earlier[article.url]]]
+        for j, url in enumerate(memo.urls):
+            now = position.get(url)
+            if now is not None and chosen[now] is None:  # out of reach of every change
+                chosen[now] = [position[memo.urls[k]] for k in memo.related[j]]
     related = {
         article.url: tuple(articles[j] for j in picks)
         for article, picks in zip(articles, chosen, strict=True)

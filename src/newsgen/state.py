@@ -257,6 +257,31 @@ class BuildState:
             return
         self._mark_version()
 
+    def write_difference(
+        self,
+        table: str,
+        key: str,
+        read: Mapping[str, Any],
+        now: Mapping[str, Any],
+        encode: Callable[[Any], tuple[Any, ...]] = tuple,
+    ) -> list[str]:
+        """Make a table that held the rows read (key → value) hold now instead, writing only
+        the rows that differ; encode turns a value into its columns. Returns the keys gone."""
+        changed = [(name, *encode(value)) for name, value in now.items() if read.get(name) != value]
+        gone = list(read.keys() - now.keys())
+        if changed or gone:
+
+            def change(connection: sqlite3.Connection) -> None:
+                connection.executemany(f"DELETE FROM {table} WHERE {key} = ?", [(g,) for g in gone])
+                if changed:
+                    holes = ", ".join("?" * len(changed[0]))
+                    connection.executemany(
+                        f"INSERT OR REPLACE INTO {table} VALUES ({holes})", changed
+                    )
+
+            self.write(change)
+        return gone
+
     def relative(self, path: Path) -> str:
         """A record's key: its path in the project, so a moved checkout still finds it."""
         found = inside(path, self.root) if self.root is not None else None
@@ -346,21 +371,9 @@ class RecordCache:
 
     def save(self) -> None:
         """Write the rows that differ from what was read; drop the rows no build used."""
-        entries, used = self.entries, self.used
-        changed = [(key, *row) for key, row in used.items() if entries.get(key) != row]
-        gone = [(key,) for key in entries.keys() - used.keys()]
-        if not changed and not gone:
-            return
-        holes = ", ".join("?" * (len(_FIELDS) + 5))
-
-        def change(connection: sqlite3.Connection) -> None:
-            connection.executemany("DELETE FROM records WHERE path = ?", gone)
-            connection.executemany(f"INSERT OR REPLACE INTO records VALUES ({holes})", changed)
-
-        self.state.write(change)
-        for (key,) in gone:
+        for key in self.state.write_difference("records", "path", self.entries, self.used):
             self._decoded.pop(key, None)
-        self.entries = dict(used)
+        self.entries = dict(self.used)
 
 
 def _pack(entry: CachedRecord) -> _Row:
@@ -560,20 +573,10 @@ class MentionCache:
 
     def save(self) -> None:
         """Write the rows that differ from what was read; drop the rows no build used."""
-        entries, used = self.entries, self.used
-        changed = [
-            (name, ",".join(codes)) for name, codes in used.items() if entries.get(name) != codes
-        ]
-        gone = [(name,) for name in entries.keys() - used.keys()]
-        if not changed and not gone:
-            return
-
-        def change(connection: sqlite3.Connection) -> None:
-            connection.executemany("DELETE FROM mentions WHERE body = ?", gone)
-            connection.executemany("INSERT OR REPLACE INTO mentions VALUES (?, ?)", changed)
-
-        self.state.write(change)
-        self.entries = dict(used)
+        self.state.write_difference(
+            "mentions", "body", self.entries, self.used, lambda codes: (",".join(codes),)
+        )
+        self.entries = dict(self.used)
 
 
 # --- related reports: what the last build chose, and from what -------------------------------
@@ -648,18 +651,8 @@ class RelatedTable:
         """Write the rows that differ from what was read; drop the rows of articles gone."""
         if self.used is None:
             return
-        entries, used = self.entries, self.used
-        changed = [(url, *row) for url, row in used.items() if entries.get(url) != row]
-        gone = [(url,) for url in entries.keys() - used.keys()]
-        self.entries, self.used = used, None
-        if not changed and not gone:
-            return
-
-        def change(connection: sqlite3.Connection) -> None:
-            connection.executemany("DELETE FROM related WHERE url = ?", gone)
-            connection.executemany("INSERT OR REPLACE INTO related VALUES (?, ?, ?, ?, ?)", changed)
-
-        self.state.write(change)
+        self.state.write_difference("related", "url", self.entries, self.used)
+        self.entries, self.used = self.used, None
 
 
 # --- pages: their fingerprints, and what each was made from ----------------------------------
