@@ -87,17 +87,56 @@ def build(
     started = time.perf_counter()
     check_output_folder(config, force)
     output = real_output(config.path("output"))  # through a symlinked folder, to its target
-    with lock_output(output, wait=wait, on_wait=on_wait):
+    with lock_output(output, wait=wait, on_wait=on_wait), Collector() as collector:
         # Under the lock, anything a build left beside the folder is a dead build's.
         recovered = recover(output)
-        report = _build_locked(config, output, full, renderer or LocalPool(workers), state)
+        report = _build_locked(
+            config, output, full, renderer or LocalPool(workers), state, collector
+        )
     report.warnings[:0] = recovered
     report.seconds = time.perf_counter() - started
     return report
 
 
+class Collector:
+    """Python's cycle collector, paused while a build loads and plans.
+
+    Loading and planning make millions of objects (records, indexes, pages, manifest
+    entries) and no garbage cycles, yet each time the young objects outnumber a quarter
+    of the old the collector traverses them all: 14 full collections, 3.4 s of a 17.4 s
+    rebuild of 100,000 articles. Once planning is done, what it made is frozen (kept out
+    of every collection until the build ends) and the collector runs again, for the
+    cycles that rendering pages in this process leaves.
+    """
+
+    def __enter__(self) -> Collector:
+        self.enabled = gc.isenabled()
+        self.frozen = False
+        gc.disable()
+        return self
+
+    def resume(self) -> None:
+        """Freeze what was made so far and let the collector run again."""
+        if not self.frozen:
+            self.frozen = gc.get_freeze_count() == 0  # a caller's freeze is the caller's
+            gc.freeze()
+        if self.enabled:
+            gc.enable()
+
+    def __exit__(self, *_: object) -> None:
+        if self.frozen:
+            gc.unfreeze()  # a kept process (serve) collects this build's cycles later
+        if self.enabled:
+            gc.enable()
+
+
 def _build_locked(
-    config: Config, output: Path, full: bool, renderer: Renderer, kept: BuildState | None
+    config: Config,
+    output: Path,
+    full: bool,
+    renderer: Renderer,
+    kept: BuildState | None,
+    collector: Collector,
 ) -> BuildReport:
     # Skip: when no input changed since the build the output folder holds, and the folder
     # still holds every file that build listed, as it left them, there is nothing to do.
@@ -114,7 +153,7 @@ def _build_locked(
 
     state = _state(config, kept, use_cache=not full)
     try:
-        return _build_with_state(config, output, full, renderer, inputs, state)
+        return _build_with_state(config, output, full, renderer, inputs, state, collector)
     finally:
         if kept is None:
             state.close()
@@ -131,7 +170,13 @@ def _state(config: Config, kept: BuildState | None, *, use_cache: bool) -> Build
 
 
 def _build_with_state(
-    config: Config, output: Path, full: bool, renderer: Renderer, inputs: str, state: BuildState
+    config: Config,
+    output: Path,
+    full: bool,
+    renderer: Renderer,
+    inputs: str,
+    state: BuildState,
+    collector: Collector,
 ) -> BuildReport:
     from newsgen.pages import find_address_clashes, plan_pages, static_files
 
@@ -147,6 +192,7 @@ def _build_with_state(
 
     # Render and stage: pages whose inputs changed are rendered; the rest are kept.
     staging = Staging(output)
+    collector.resume()
     try:
         rendered = 0
         bundled = _bundle_files(pages, staging.old)
@@ -463,6 +509,7 @@ class LocalPool:
         _FORKED = work
         # Frozen objects are left out of the collector's passes, so the workers' collections
         # do not write to (and so copy) every page of memory they share with this process.
+        frozen_before = gc.get_freeze_count() > 0
         gc.freeze()
         try:
             chunks = [todo[i : i + self.chunk] for i in range(0, len(todo), self.chunk)]
@@ -481,7 +528,8 @@ class LocalPool:
                         hint="free memory and build again",
                     ) from None
         finally:
-            gc.unfreeze()
+            if not frozen_before:  # the build's own freeze is the build's to undo
+                gc.unfreeze()
             _FORKED = None
 
 
