@@ -4,6 +4,11 @@
 Rendered Markdown is found by the hash of the body, keyed by a fingerprint of the
 settings and of newsgen's own code, so a changed setting or a new newsgen never
 reuses a stale entry. The cache is an optimisation only: deleting it changes no output.
+
+Each fingerprint's bodies are a generation, in a folder of their own; a build keeps its
+own and the two generations used most recently before it (a project built with two or
+three sets of settings, or by two versions of newsgen, keeps every set warm) and removes
+the rest, so that the cache does not grow with every upgrade or change of settings.
 """
 
 from __future__ import annotations
@@ -11,6 +16,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +26,11 @@ from newsgen.errors import BuildWarning
 from newsgen.files import replace_file
 
 _HTML = "html"
+GENERATIONS_KEPT = 3
+"""Generations of rendered bodies a cache folder keeps: this build's and the last two used."""
+# A generation's folder, and the folders of entries that an older newsgen kept directly
+# under html/: only these are removed, never a file someone else put there.
+_OURS = re.compile(r"[0-9a-f]{16}|[0-9a-f]{2}")
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ class HtmlCache:
     """Rendered article bodies, by the hash of their Markdown and of how it is rendered."""
 
     def __init__(self, folder: Path | None, key: str) -> None:
-        self.folder = folder / _HTML if folder is not None else None
+        self.folder = folder / _HTML / _generation(key) if folder is not None else None
         self.key = key
 
     def _path(self, body_digest: str) -> Path | None:
@@ -101,3 +114,47 @@ class HtmlCache:
         # An unwritable cache folder is reported once, when the records are saved.
         with contextlib.suppress(OSError):
             replace_file(path, html.encode("utf-8"))
+
+
+def _generation(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def prune_html_cache(folder: Path, key: str) -> BuildWarning | None:
+    """Mark this key's generation of rendered bodies as used now, and remove every
+    generation but the GENERATIONS_KEPT used last; a warning when that fails."""
+    html = folder / _HTML
+    try:
+        with os.scandir(html) as found:
+            entries = [e for e in found if _OURS.fullmatch(e.name)]
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return _prune_warning(html, exc)
+    mine = _generation(key)
+    try:
+        if any(e.name == mine for e in entries):
+            os.utime(html / mine)  # a folder's time is when a build last used it
+        used: dict[str, int] = {}
+        for entry in entries:
+            info = entry.stat(follow_symlinks=False)
+            # Folders of an older newsgen's layout (two letters) are never used again.
+            used[entry.name] = info.st_mtime_ns if len(entry.name) == 16 else -1
+        kept = sorted(used, key=lambda name: (name != mine, -used[name]))[:GENERATIONS_KEPT]
+        for entry in entries:
+            if entry.name in kept and len(entry.name) == 16:
+                continue
+            if entry.is_symlink() or not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.path)  # a link is removed, never followed
+            else:
+                shutil.rmtree(entry.path)
+    except OSError as exc:
+        return _prune_warning(html, exc)
+    return None
+
+
+def _prune_warning(path: Path, exc: OSError) -> BuildWarning:
+    return BuildWarning(
+        f"cannot remove old rendered bodies from the cache: {exc.strerror or exc}",
+        Path(exc.filename) if exc.filename else path,
+    )

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from newsgen.cache import BuildInfo, HtmlCache, read_build_info, save_build_info
+from newsgen.cache import (
+    BuildInfo,
+    HtmlCache,
+    prune_html_cache,
+    read_build_info,
+    save_build_info,
+)
 from newsgen.config import Config
 from newsgen.deps import (
     build_fingerprint,
@@ -239,6 +245,10 @@ def _build_with_state(
             save_build_info(config.path("cache"), output, info)
         except OSError as exc:
             cache_warnings.append(_cache_warning(config, exc))
+    # Bodies rendered with other settings or by another newsgen: all but the last few go.
+    pruned = prune_html_cache(config.path("cache"), build_fingerprint(config))
+    if pruned is not None:
+        cache_warnings.append(pruned)
 
     return BuildReport(
         articles=len(archive.articles),
