@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -121,3 +122,39 @@ def test_build_py_builds_the_project_it_stands_in(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (output / "index.html").is_file()
+
+
+def test_workers_sets_the_processes_pages_render_on(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsgen import pipeline
+
+    config = site({"a.md": article_text(countries="[UZ]")})
+    asked: list[int | None] = []
+    real = pipeline.LocalPool.render
+
+    def spy(self: pipeline.LocalPool, *args: Any) -> Any:
+        asked.append(self.workers)
+        return real(self, *args)
+
+    monkeypatch.setattr(pipeline.LocalPool, "render", spy)
+    assert main(["--root", str(config.root), "build"]) == 0
+    first = snapshot(config.path("output"))
+    assert main(["--root", str(config.root), "build", "--full", "--workers", "3"]) == 0
+    assert asked == [None, 3]
+    assert snapshot(config.path("output")) == first
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--workers", "0"], "expected a whole number of 1 or more, not '0'"),
+        (["--workers", "two"], "expected a whole number of 1 or more, not 'two'"),
+        (["--workers", "2", "--dask", "tcp://127.0.0.1:1"], "not allowed with argument"),
+    ],
+)
+def test_workers_must_be_a_count_and_not_a_cluster(
+    arguments: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["build", *arguments]) == 2
+    assert said in capsys.readouterr().err

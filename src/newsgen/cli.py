@@ -59,7 +59,14 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--force", action="store_true", help="build into a folder that holds other files"
     )
-    build.add_argument(
+    where = build.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=_count,
+        metavar="N",
+        help="render on N processes of this machine (default: one per core); fewer use less memory",
+    )
+    where.add_argument(
         "--dask",
         metavar="ADDRESS",
         help="render on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786); "
@@ -190,6 +197,17 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _count(text: str) -> int:
+    """A count of processes: a whole number, one or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
+    return value
+
+
 def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from newsgen.pipeline import build
 
@@ -198,6 +216,7 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
             config,
             full=getattr(args, "full", False),
             force=getattr(args, "force", False),
+            workers=getattr(args, "workers", None),
             renderer=renderer,
             wait=not getattr(args, "no_wait", False),
             on_wait=lambda note: print(note.describe(config.root), file=err, flush=True),
