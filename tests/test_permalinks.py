@@ -76,6 +76,9 @@ def test_a_remaining_collision_names_both_files(
         ("/abs/{slug}.html", "'permalink' must be a relative path"),
         ("articles/{slug}", "'permalink' must be a relative path"),
         ("articles/{slug.html", "'permalink' is not a pattern"),
+        ("c:{slug}.html", "'permalink' may not hold ':' or '\\'"),
+        ("news/{year}:{month}/{slug}.html", "'permalink' may not hold ':'"),
+        ("news\\{slug}.html", "'permalink' may not hold ':' or '\\'"),
     ],
 )
 def test_a_bad_pattern_is_a_settings_error(

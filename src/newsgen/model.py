@@ -128,7 +128,7 @@ class Page:
     """The page is a folder of files that a tool makes (a search index shard): ``url`` names
     the one file always in it, and the others sit beside it under names the tool picks."""
     inputs: tuple[str, ...] | None = None
-    """What of the archive the context reads, as keys (see ``state.PageTable``): ``a:URL``
+    """What of the archive the context reads, as keys (see ``state.PageTable``): ``URL``
     for an article it shows, ``c:CODE``, ``y:YEAR``, ``s:STORY``, ``t:TOPIC`` for a group
     it lists, ``g:NAME``, ``slug:TOPIC``, ``has:CODE`` for a value of the whole archive (see
     ``pages.archive_values``). None: the whole archive. A key left out makes a stale page,

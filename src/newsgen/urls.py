@@ -88,6 +88,11 @@ def check_permalink(pattern: str) -> str | None:
         or any(part in {"", ".", ".."} for part in sample.split("/"))
     ):
         return "'permalink' must be a relative path of folders ending in a .html file name"
+    if ":" in sample or "\\" in sample:
+        # A link whose first part holds a colon reads as a scheme ("c:x.html"), a file name
+        # with one cannot be checked out on Windows, and a page's address is a key of the
+        # build state beside keys like "c:FR" (see pages.article_keys).
+        return "'permalink' may not hold ':' or '\\'"
     return None
 
 
