@@ -6,7 +6,10 @@
 Each build runs as its own process, as a user runs it, and is timed wall-clock; the
 no-change and add-one rebuilds are run --repeat times and their median is shown.
 Peak RSS is the largest resident set of any one process of the build (the main
-process or one render worker), from wait4(). Corpora are made by corpus.py and
+process or one render worker), from wait4(); a forked worker's counts the pages it
+shares with the main process. Peak PSS is the largest sum, sampled every 0.2 s, of the
+proportional set sizes of the build's processes (shared pages split among them): what
+the build takes from the machine. Corpora are made by corpus.py and
 kept in --workdir, so a second run skips making them.
 """
 
@@ -19,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +40,7 @@ class Run:
 
     seconds: float
     peak_mib: float
+    pss_mib: float
     pages: int
     rendered: int
     written: int
@@ -49,8 +54,12 @@ def run_build(root: Path, *extra: str) -> Run:
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=out_file, stderr=err_file)
+        sampler = PssSampler(child.pid)
+        sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
+        sampler.stop.set()
+        sampler.join()
         out_file.seek(0)
         err_file.seek(0)
         out = out_file.read().decode()
@@ -61,7 +70,47 @@ def run_build(root: Path, *extra: str) -> Run:
     if not match:
         raise SystemExit(f"no summary line in: {out!r}")
     pages, rendered, written = (int(g) for g in match.groups())
-    return Run(seconds, usage.ru_maxrss / 1024, pages, rendered, written)
+    return Run(seconds, usage.ru_maxrss / 1024, sampler.peak_kib / 1024, pages, rendered, written)
+
+
+class PssSampler(threading.Thread):
+    """The largest total PSS of a process and its descendants, sampled until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kib = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            self.peak_kib = max(self.peak_kib, sum(map(_pss_kib, _family(self.pid))))
+
+
+def _family(pid: int) -> list[int]:
+    """A process and all its descendants (those alive now)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending.extend(int(c) for c in children.read().split())
+        except OSError:
+            continue
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def largest_folder(site: Path) -> tuple[str, int]:
@@ -118,15 +167,17 @@ def main() -> None:
     print(f"newsgen benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print()
     print(
-        "| articles | build | wall (s) | peak RSS (MiB) | pages | rendered | files written | pages/s |"
+        "| articles | build | wall (s) | peak RSS (MiB) | peak PSS, all processes (MiB) | pages "
+        "| rendered | files written | pages/s |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     cold: dict[int, float] = {}
     for count in args.sizes:
         for name, run in measure(count, args.workdir, args.repeat).items():
             rate = f"{run.pages / run.seconds:,.0f}" if name == "cold" else ""
             print(
-                f"| {count:,} | {name} | {run.seconds:.2f} | {run.peak_mib:.0f} | {run.pages:,} | "
+                f"| {count:,} | {name} | {run.seconds:.2f} | {run.peak_mib:.0f} | {run.pss_mib:.0f} "
+                f"| {run.pages:,} | "
                 f"{run.rendered:,} | {run.written:,} | {rate} |",
                 flush=True,
             )
