@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import html
 import re
@@ -23,6 +24,7 @@ from newsgen.config import ABOUT_FILE, Config
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, shown_path
 from newsgen.fields import BY_NAME, FIELDS, Invalid, Where
 from newsgen.files import walk
+from newsgen.forked import forked_map
 from newsgen.frontmatter import (
     Located,
     check_characters,
@@ -170,20 +172,30 @@ def read_body(article: Article | Document) -> str:
 
 
 def find_all_mentions(
-    articles: Iterable[Article], cache: MentionCache | None = None
+    articles: Iterable[Article], cache: MentionCache | None = None, workers: int | None = None
 ) -> dict[str, tuple[str, ...]]:
-    """Address → the countries its body names; a body is read only when the cache lacks it."""
-    from newsgen.countries import find_mentions
+    """Address → the countries its body names; a body is read only when the cache lacks it.
 
-    found: dict[str, tuple[str, ...]] = {}
-    for article in articles:
-        codes = cache.get(article.body_digest, article.language) if cache else None
+    Many bodies to read (a cold build) are read on `workers` forked processes.
+    """
+    articles = list(articles)
+    known = [cache.get(a.body_digest, a.language) if cache else None for a in articles]
+    unread = [article for article, codes in zip(articles, known, strict=True) if codes is None]
+    found = iter(forked_map(_mentions_in, unread, workers))
+    mentions: dict[str, tuple[str, ...]] = {}
+    for article, codes in zip(articles, known, strict=True):
         if codes is None:
-            codes = tuple(find_mentions(read_body(article), article.language))
+            codes = next(found)
             if cache is not None:
                 cache.put(article.body_digest, article.language, codes)
-        found[article.url] = codes
-    return found
+        mentions[article.url] = codes
+    return mentions
+
+
+def _mentions_in(article: Article) -> tuple[str, ...]:
+    from newsgen.countries import find_mentions
+
+    return tuple(find_mentions(read_body(article), article.language))
 
 
 def load_about(config: Config) -> tuple[Document | None, list[NewsgenError]]:
@@ -238,10 +250,31 @@ def _may_hold_articles(relative: str) -> bool:
     return name.endswith(".md") or "." not in name
 
 
-def load_article(
-    path: Path, config: Config, cache: RecordCache | None = None
-) -> tuple[Article | None, list[NewsgenError], list[BuildWarning]]:
+_Loaded = tuple[Article | None, list[NewsgenError], list[BuildWarning]]
+"""A file's record (None when it has errors), its errors and its warnings."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _ToParse:
+    """A file no earlier build has seen with these bytes: its text is to be parsed."""
+
+    path: Path
+    mtime_ns: int
+    size: int
+    text: str
+
+
+def load_article(path: Path, config: Config, cache: RecordCache | None = None) -> _Loaded:
     """One file → its record, or its errors; an unchanged file is taken from the cache."""
+    found = _reuse_or_read(path, cache)
+    if not isinstance(found, _ToParse):
+        return found
+    return _keep(found, parse_article(path, found.text, config), cache)
+
+
+def _reuse_or_read(path: Path, cache: RecordCache | None) -> _Loaded | _ToParse:
+    """The cached record of a file (by its size and time, else by the hash of its bytes),
+    or its text to parse, or why it cannot be read."""
     try:
         stat = path.stat()
         if cache is not None and (hit := cache.by_stat(path, stat)) is not None:
@@ -254,33 +287,49 @@ def load_article(
     if cache is not None and (hit := cache.by_digest(path, digest(text))) is not None:
         cache.keep(path, replace(hit, mtime_ns=stat.st_mtime_ns, size=stat.st_size))
         return hit.article, [], list(hit.warnings)
-    article, errors, warnings = parse_article(path, text, config)
+    return _ToParse(path, stat.st_mtime_ns, stat.st_size, text)
+
+
+def _keep(found: _ToParse, loaded: _Loaded, cache: RecordCache | None) -> _Loaded:
+    """A parsed record, remembered for the next build."""
+    article, _, warnings = loaded
     if cache is not None and article is not None:
-        entry = CachedRecord(
-            stat.st_mtime_ns, stat.st_size, article.digest, article, tuple(warnings)
-        )
-        cache.keep(path, entry)
-    return article, errors, warnings
+        entry = CachedRecord(found.mtime_ns, found.size, article.digest, article, tuple(warnings))
+        cache.keep(found.path, entry)
+    return loaded
 
 
 def load_articles(
-    config: Config, cache: RecordCache | None = None
+    config: Config, cache: RecordCache | None = None, workers: int | None = None
 ) -> tuple[list[Article], list[NewsgenError], list[BuildWarning]]:
-    """All files → records, with every error and warning found in any of them."""
+    """All files → records, with every error and warning found in any of them.
+
+    Files no earlier build has seen are parsed on `workers` forked processes (default:
+    one per core) when there are many: a cold build of 10,000 files, say.
+    """
     source = config.path("source")
     if not source.is_dir():
         return [], [ContentError("the articles folder does not exist", source)], []
     articles: list[Article] = []
     paths, errors = find_article_files(config)
     warnings: list[BuildWarning] = []
-    for path in paths:
-        article, file_errors, file_warnings = load_article(path, config, cache)
+    found = [_reuse_or_read(path, cache) for path in paths]
+    to_parse = [item for item in found if isinstance(item, _ToParse)]
+    parsed = forked_map(functools.partial(_parse, config=config), to_parse, workers)
+    for item in found:
+        if isinstance(item, _ToParse):
+            item = _keep(item, next(parsed), cache)
+        article, file_errors, file_warnings = item
         errors.extend(file_errors)
         warnings.extend(file_warnings)
         if article is not None:
             articles.append(article)
     errors.extend(find_clashes(articles, source.parent))
     return articles, errors, warnings
+
+
+def _parse(found: _ToParse, config: Config) -> _Loaded:
+    return parse_article(found.path, found.text, config)
 
 
 def find_clashes(articles: Iterable[Article], root: Path) -> list[NewsgenError]:

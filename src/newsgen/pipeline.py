@@ -188,7 +188,8 @@ def _build_with_state(
 
     # Load: every article file → a record (unchanged files come from the build state);
     # every error in every file is reported together, before anything is written.
-    archive, warnings = load_archive(config, state=state)
+    workers = renderer.workers if isinstance(renderer, LocalPool) else None
+    archive, warnings = load_archive(config, state=state, workers=workers)
 
     # Plan: which pages exist, and what each one is made from.
     pages = plan_pages(archive, config)
@@ -287,13 +288,19 @@ def _compare(archive: Archive, config: Config, state: BuildState) -> PageChanges
 
 
 def load_archive(
-    config: Config, *, use_cache: bool = True, state: BuildState | None = None
+    config: Config,
+    *,
+    use_cache: bool = True,
+    state: BuildState | None = None,
+    workers: int | None = None,
 ) -> tuple[Archive, list[BuildWarning]]:
     """Load and check every article, then build the archive's indexes.
 
     state: where records and mentions are kept between builds (default: the cache folder's,
     none when not use_cache); the problems it meets are among the warnings returned only
-    when it is not given (a build reports them with its own).
+    when it is not given (a build reports them with its own). workers: the processes that
+    parse files and read bodies no earlier build has seen, when there are many (default:
+    one per core).
     """
     from newsgen.enrich import build_archive
     from newsgen.load import find_all_mentions, load_about, load_articles
@@ -302,7 +309,7 @@ def load_archive(
     if state is None:
         state = _state(config, None, use_cache=use_cache)
     try:
-        articles, errors, warnings = load_articles(config, state.records)
+        articles, errors, warnings = load_articles(config, state.records, workers)
         about, about_errors = load_about(config)
         errors.extend(about_errors)
         if config.strict:
@@ -312,7 +319,7 @@ def load_archive(
         state.records.save()
         # The countries each text names are needed to plan the country pages, so they are
         # found here; a body is read only when no earlier build has seen its text.
-        mentions = find_all_mentions(articles, state.mentions)
+        mentions = find_all_mentions(articles, state.mentions, workers)
         state.mentions.save()
         # Related reports: only those a change can reach are ranked again.
         archive = build_archive(articles, mentions, about, related_memo=state.related.memo())

@@ -1,0 +1,123 @@
+"""Loading on forked processes: the same records, errors and mentions as in one process."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsgen import forked, load
+from newsgen.config import Config
+from newsgen.errors import WorkerLost
+from newsgen.forked import forked_map
+from newsgen.load import find_all_mentions, load_articles
+from newsgen.state import open_state
+
+from .conftest import article_text
+
+fork_only = pytest.mark.skipif(
+    not hasattr(os, "fork"), reason="forked processes need a system that can fork"
+)
+
+
+def _square_with_pid(n: int) -> tuple[int, int]:
+    return n * n, os.getpid()
+
+
+@fork_only
+def test_many_items_are_spread_over_processes_and_come_back_in_order() -> None:
+    items = list(range(2_000))
+    results = list(forked_map(_square_with_pid, items, 2, threshold=10))
+    assert [value for value, _ in results] == [n * n for n in items]
+    assert os.getpid() not in {pid for _, pid in results}  # done elsewhere
+    assert len({pid for _, pid in results}) == 2
+
+
+def test_few_items_are_done_here() -> None:
+    results = list(forked_map(_square_with_pid, [1, 2, 3], 2))
+    assert results == [(1, os.getpid()), (4, os.getpid()), (9, os.getpid())]
+
+
+def _dies(n: int) -> int:
+    os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer does
+    return n
+
+
+@fork_only
+def test_a_process_that_dies_is_an_error_not_a_hang() -> None:
+    with pytest.raises(WorkerLost, match="a process reading articles died"):
+        list(forked_map(_dies, list(range(1_000)), 2, threshold=10))
+
+
+@fork_only
+def test_articles_loaded_on_processes_are_the_ones_loaded_here(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    texts = {
+        f"a{n:03}.md": article_text(
+            f"Report {n}",
+            date=f"20{10 + n % 12}-0{1 + n % 9}-1{n % 10}",
+            countries=["[UZ]", "[FR, DE]", "[]"][n % 3],
+            body=["Talks in Kazakhstan and Peru.", "Nothing named.", "Oman, Chad."][n % 3],
+        )
+        for n in range(120)
+    }
+    texts["broken.md"] = "---\ntitle: [unclosed\n---\nBody.\n"
+    texts["no-date.md"] = "---\ntitle: No date\nsource: Somewhere\n---\nBody.\n"
+    config = site(texts)
+
+    here = load_articles(config, workers=1)
+    monkeypatch.setattr(forked, "THRESHOLD", 5)
+    monkeypatch.setattr(forked, "CHUNK", 7)
+    # Where each file was parsed, told through a file: the processes share no memory.
+    told = tmp_path / "parsed-by"
+    real = load.parse_article
+
+    def parse(path: Path, text: str, config: Config) -> Any:
+        with told.open("a") as record:
+            record.write(f"{os.getpid()}\n")
+        return real(path, text, config)
+
+    monkeypatch.setattr(load, "parse_article", parse)
+    there = load_articles(config, workers=2)
+    parsers = told.read_text().split()
+    assert len(parsers) == len(texts) and str(os.getpid()) not in parsers
+
+    assert there[0] == here[0] and len(here[0]) == 120
+    assert [(e.path, e.line, e.message) for e in there[1]] == [
+        (e.path, e.line, e.message) for e in here[1]
+    ]
+    assert len(here[1]) >= 2  # each broken file is named
+    assert there[2] == here[2]
+    assert find_all_mentions(there[0], workers=2) == find_all_mentions(here[0], workers=1)
+    assert any(find_all_mentions(here[0]).values())  # bodies that name countries were read
+
+
+@fork_only
+def test_no_process_is_started_for_a_rebuild(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site({f"a{n}.md": article_text(f"Report {n}") for n in range(3)})
+    monkeypatch.setattr(forked, "THRESHOLD", 1)
+    monkeypatch.setattr(forked, "CHUNK", 1)
+    state = open_state(config.path("cache"), "key", config.root)
+
+    class Started(Exception):
+        pass
+
+    def pool(*args: object, **kwargs: object) -> None:
+        raise Started
+
+    with monkeypatch.context() as patched:
+        patched.setattr(forked, "ProcessPoolExecutor", pool)
+        with pytest.raises(Started):  # three new files: parsed on processes
+            load_articles(config, state.records, workers=2)
+    assert len(load_articles(config, state.records, workers=2)[0]) == 3
+    state.records.save()
+    monkeypatch.setattr(forked, "ProcessPoolExecutor", pool)
+    assert len(load_articles(config, state.records, workers=2)[0]) == 3  # none started
+    state.close()
