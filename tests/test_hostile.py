@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import re
 import resource
@@ -297,10 +296,14 @@ def _leftovers(output: Path) -> list[str]:
 
 def _matches_manifest(output: Path) -> None:
     """Every file the manifest lists is there, with the bytes it lists."""
-    manifest = json.loads((output / ".newsgen-manifest.json").read_text())
-    for url, entry in manifest["files"].items():
+    from newsgen.write import read_manifest
+
+    manifest = read_manifest(output)
+    assert manifest is not None
+    for url, entry in manifest.items():
         data = (output / url).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == entry["sha256"], url
+        assert hashlib.sha256(data).hexdigest() == entry.sha256, url
+        assert len(data) == entry.size, url
 
 
 @pytest.fixture

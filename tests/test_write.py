@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -7,14 +9,16 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from newsgen import urls
 from newsgen.cli import main
 from newsgen.config import Config
 from newsgen.errors import OutputError
 from newsgen.pipeline import build
-from newsgen.write import Staging, safe_url
+from newsgen.write import Staging, read_manifest, safe_url
 
 from .conftest import PROJECT, article_text, snapshot
 
@@ -294,3 +298,109 @@ def test_a_file_changed_moments_ago_is_always_read_again(site: Callable[..., Con
     assert (
         "Words two." in (config.path("output") / "articles/2021/10/14-same-size.html").read_text()
     )
+
+
+def test_a_build_after_a_change_knows_the_site_is_current(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The site's stamp is made from the status each file was found or staged in, not by
+    # looking at every file again: the next build must still find it current.
+    config = site({"a.md": article_text("First"), "b.md": article_text("Second", tags="[x]")})
+    _age(config.root)
+    build(config)
+    edited = config.path("source") / "b.md"
+    edited.write_text(article_text("Second", body="Changed.\n", tags="[x]"))
+    _age(config.root)
+    changed = build(config)
+    assert changed.written and changed.rendered < changed.pages
+    rebuilt = build(config, full=True)  # renders everything, writes nothing
+    assert rebuilt.written == []
+    monkeypatch.setattr(
+        "newsgen.load.load_articles", lambda *a: pytest.fail("articles were loaded")
+    )
+
+    assert build(config).written == []
+
+
+def _manifest_document(output: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((output / urls.MANIFEST).read_bytes())
+    return document
+
+
+def test_the_manifest_lists_every_file_with_its_hash_and_size(site: Callable[..., Config]) -> None:
+    config = site({"a.md": article_text("First"), "b.md": article_text("Second")})
+    build(config)
+    output = config.path("output")
+
+    manifest = read_manifest(output)
+
+    assert manifest is not None
+    files = snapshot(output)
+    files.pop(urls.MANIFEST)
+    assert sorted(manifest) == sorted(files)
+    for url, data in files.items():
+        entry = manifest[url]
+        assert (entry.sha256, entry.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert manifest["articles/2021/10/14-first.html"].fingerprint  # a page's inputs
+    assert manifest.files_under("articles/") == sorted(
+        url for url in files if url.startswith("articles/")
+    )
+
+
+def test_a_manifest_of_an_older_newsgen_rebuilds_every_page(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text("First")})
+    build(config)
+    output = config.path("output")
+    manifest = read_manifest(output)
+    assert manifest is not None
+    files = {  # the first version: an object per file
+        url: {"sha256": e.sha256, "fingerprint": e.fingerprint, "size": e.size}
+        for url, e in manifest.items()
+    }
+    old = {"generator": "newsgen", "version": 1, "files": files}
+    (output / urls.MANIFEST).write_text(json.dumps(old))
+    before = snapshot(output)
+
+    report = build(config)
+
+    assert report.rendered == report.pages
+    assert sorted(report.written) == sorted(url for url in before if url != urls.MANIFEST)
+    assert [w.message for w in report.warnings] == [
+        f"the manifest {urls.MANIFEST} could not be used (it is not a manifest this version "
+        "of newsgen can read): every page was rebuilt, and 0 file(s) newsgen cannot prove it "
+        "wrote were kept"
+    ]
+    after = snapshot(output)
+    assert after.pop(urls.MANIFEST) != before.pop(urls.MANIFEST)
+    assert after == before
+    assert build(config).warnings == []
+
+
+@pytest.mark.parametrize(
+    "name", ["../outside.txt", "/outside.txt", "articles//x.html", "a\\b", urls.MANIFEST]
+)
+def test_a_manifest_that_lists_a_path_outside_the_site_is_never_followed(
+    name: str, site: Callable[..., Config]
+) -> None:
+    config = site({"a.md": article_text("First"), "b.md": article_text("Second")})
+    build(config)
+    output = config.path("output")
+    outside = output.parent / "outside.txt"
+    outside.write_text("someone's\n")
+    document = _manifest_document(output)
+    names = sorted([*document["files"], name])
+    at = names.index(name)
+    document["files"] = names
+    document["sizes"].insert(at, len("someone's\n"))
+    for column in ("sha256", "fingerprints"):
+        document[column] = document[column][: 64 * at] + "0" * 64 + document[column][64 * at :]
+    (output / urls.MANIFEST).write_text(json.dumps(document))
+    (config.path("source") / "b.md").unlink()
+
+    report = build(config)
+
+    assert outside.read_text() == "someone's\n"
+    assert report.removed == []  # a damaged manifest proves nothing is newsgen's
+    assert "it is damaged (ValueError)" in report.warnings[0].message

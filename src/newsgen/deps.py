@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsgen.config import ABOUT_FILE, Config, shapes_output
-from newsgen.files import walk
+from newsgen.files import Found, walk
 from newsgen.model import Article, Page
 from newsgen.theme import links_within, search_path
 
@@ -102,6 +102,24 @@ def library_versions() -> str:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class InputScan:
+    """One look at every input: the snapshot, and what was found in the articles folder."""
+
+    snapshot: str
+    """A hash of every input's name, size and modification time (see input_snapshot)."""
+    articles: list[Found]
+    """What the walk of the articles folder met, with each file's status: loading takes
+    these (take_articles) rather than walking and asking for each file's status again."""
+
+    def take_articles(self) -> list[Found]:
+        """What the walk of the articles folder met, given up: some 1 KB a file (a status
+        is a tuple of 19 numbers), which a build should not hold past loading."""
+        taken = self.articles[:]
+        self.articles.clear()
+        return taken
+
+
 def input_snapshot(config: Config) -> str:
     """A hash of every input's name, size and modification time, and of the settings and code.
 
@@ -111,10 +129,16 @@ def input_snapshot(config: Config) -> str:
     skipped without loading a single article. Like make, it trusts modification times;
     `build --full` is the way round a file changed behind them.
     """
+    return scan_inputs(config).snapshot
+
+
+def scan_inputs(config: Config) -> InputScan:
+    """Look at every input once: its snapshot (input_snapshot), and the articles folder's files."""
     digest = hashlib.sha256()
     digest.update(f"{build_fingerprint(config)}:{config.strict}".encode())
     recent = time.time_ns() - RACY_NS
     racy = False
+    articles: list[Found] = []
     # The theme's folders count too: an upgrade of newsgen that changes the theme is a change.
     folders = [("source", config.path("source"), config.root)]
     for part in ("templates", "static"):
@@ -122,14 +146,18 @@ def input_snapshot(config: Config) -> str:
             folders.append((f"{part}{i}", folder, links_within(config, folder)))
     for label, folder, within in folders:
         digest.update(f"\x00{label}\x00".encode())
+        listed: list[str] = []
         for found in walk(folder, follow_within=within):
+            if label == "source":
+                articles.append(found)
             if found.stat is None:  # a problem: the stage that reads the folder reports it
-                digest.update(f"{found.relative}\x00!{found.problem}\x00".encode())
+                listed.append(f"{found.relative}\x00!{found.problem}\x00")
                 racy = True
                 continue
             info = found.stat
-            digest.update(f"{found.relative}\x00{info.st_size}\x00{info.st_mtime_ns}\x00".encode())
+            listed.append(f"{found.relative}\x00{info.st_size}\x00{info.st_mtime_ns}\x00")
             racy = racy or info.st_mtime_ns > recent
+        digest.update("".join(listed).encode("utf-8", "surrogateescape"))
     try:
         about = (config.root / ABOUT_FILE).stat()
         digest.update(f"\x00about\x00{about.st_size}\x00{about.st_mtime_ns}\x00".encode())
@@ -137,7 +165,8 @@ def input_snapshot(config: Config) -> str:
     except OSError:
         digest.update(b"\x00no about\x00")
     # A snapshot holding a file changed moments ago is never trusted (see RACY_NS).
-    return ("racy-" if racy else "") + digest.hexdigest()
+    snapshot = ("racy-" if racy else "") + digest.hexdigest()
+    return InputScan(snapshot, articles)
 
 
 def snapshot_is_trusted(snapshot: str) -> bool:

@@ -14,6 +14,7 @@ import difflib
 import functools
 import hashlib
 import html
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -23,7 +24,7 @@ from typing import Any
 from newsgen.config import ABOUT_FILE, Config
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, shown_path
 from newsgen.fields import BY_NAME, FIELDS, Invalid, Where
-from newsgen.files import walk
+from newsgen.files import Found, walk
 from newsgen.forked import forked_map
 from newsgen.frontmatter import (
     Located,
@@ -228,20 +229,28 @@ def load_about(config: Config) -> tuple[Document | None, list[NewsgenError]]:
 # --- all files -------------------------------------------------------------------------
 
 
-def find_article_files(config: Config) -> tuple[list[Path], list[NewsgenError]]:
-    """Every article file under the articles folder in a stable order, and what cannot be read.
+def find_article_files(
+    config: Config, found: Iterable[Found] | None = None
+) -> tuple[list[tuple[Path, os.stat_result]], list[NewsgenError]]:
+    """Every article file under the articles folder with its status, in a stable order, and
+    what cannot be read.
 
     Hidden names (an editor's lock file ``.#a.md``) are skipped; only regular files are
     articles, and links are followed only inside the project (see ``files.walk``).
+    found: what a walk of the articles folder just met (deps.scan_inputs), if there was one.
     """
-    paths: list[Path] = []
+    files: list[tuple[Path, os.stat_result]] = []
     problems: list[NewsgenError] = []
-    for found in walk(config.path("source"), follow_within=config.root):
-        if found.kind == "problem" and _may_hold_articles(found.relative):
-            problems.append(ContentError(found.problem, Path(found.path)))
-        elif found.kind == "file" and found.relative.endswith(".md"):
-            paths.append(Path(found.path))
-    return sorted(paths), problems
+    if found is None:
+        found = walk(config.path("source"), follow_within=config.root)
+    for one in found:
+        if one.kind == "problem" and _may_hold_articles(one.relative):
+            problems.append(ContentError(one.problem, Path(one.path)))
+        elif one.kind == "file" and one.relative.endswith(".md"):
+            assert one.stat is not None  # the walker gives every file its status
+            files.append((Path(one.path), one.stat))
+    files.sort(key=lambda file: file[0])
+    return files, problems
 
 
 def _may_hold_articles(relative: str) -> bool:
@@ -264,19 +273,31 @@ class _ToParse:
     text: str
 
 
-def load_article(path: Path, config: Config, cache: RecordCache | None = None) -> _Loaded:
-    """One file → its record, or its errors; an unchanged file is taken from the cache."""
-    found = _reuse_or_read(path, cache)
+def load_article(
+    path: Path,
+    config: Config,
+    cache: RecordCache | None = None,
+    stat: os.stat_result | None = None,
+) -> _Loaded:
+    """One file → its record, or its errors; an unchanged file is taken from the cache.
+
+    stat: the file's status where the caller has it; taken before the file is read, so a
+    file changed in between is read again by the next build, never cached as unchanged.
+    """
+    found = _reuse_or_read(path, cache, stat)
     if not isinstance(found, _ToParse):
         return found
     return _keep(found, parse_article(path, found.text, config), cache)
 
 
-def _reuse_or_read(path: Path, cache: RecordCache | None) -> _Loaded | _ToParse:
+def _reuse_or_read(
+    path: Path, cache: RecordCache | None, stat: os.stat_result | None = None
+) -> _Loaded | _ToParse:
     """The cached record of a file (by its size and time, else by the hash of its bytes),
     or its text to parse, or why it cannot be read."""
     try:
-        stat = path.stat()
+        if stat is None:
+            stat = path.stat()
         if cache is not None and (hit := cache.by_stat(path, stat)) is not None:
             return hit.article, [], list(hit.warnings)
         text = read_text(path)
@@ -300,23 +321,27 @@ def _keep(found: _ToParse, loaded: _Loaded, cache: RecordCache | None) -> _Loade
 
 
 def load_articles(
-    config: Config, cache: RecordCache | None = None, workers: int | None = None
+    config: Config,
+    cache: RecordCache | None = None,
+    workers: int | None = None,
+    found: Iterable[Found] | None = None,
 ) -> tuple[list[Article], list[NewsgenError], list[BuildWarning]]:
     """All files → records, with every error and warning found in any of them.
 
     Files no earlier build has seen are parsed on `workers` forked processes (default:
     one per core) when there are many: a cold build of 10,000 files, say.
+    found: what a walk of the articles folder just met (deps.scan_inputs), if there was one.
     """
     source = config.path("source")
     if not source.is_dir():
         return [], [ContentError("the articles folder does not exist", source)], []
     articles: list[Article] = []
-    paths, errors = find_article_files(config)
+    files, errors = find_article_files(config, found)
     warnings: list[BuildWarning] = []
-    found = [_reuse_or_read(path, cache) for path in paths]
-    to_parse = [item for item in found if isinstance(item, _ToParse)]
+    loaded = [_reuse_or_read(path, cache, stat) for path, stat in files]
+    to_parse = [item for item in loaded if isinstance(item, _ToParse)]
     parsed = forked_map(functools.partial(_parse, config=config), to_parse, workers)
-    for item in found:
+    for item in loaded:
         if isinstance(item, _ToParse):
             item = _keep(item, next(parsed), cache)
         article, file_errors, file_warnings = item

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -30,17 +30,20 @@ from newsgen.cache import (
 )
 from newsgen.config import Config
 from newsgen.deps import (
+    InputScan,
     build_fingerprint,
-    input_snapshot,
     page_fingerprint,
+    scan_inputs,
     snapshot_is_trusted,
     template_hashes,
 )
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, WorkerLost, raise_if_any
+from newsgen.files import Found
 from newsgen.model import Article, Document, Notes, Page
 from newsgen.state import BuildState, PageChanges, open_state
 from newsgen.write import (
     Entry,
+    Manifest,
     Staging,
     check_output_folder,
     lock_output,
@@ -146,7 +149,8 @@ def _build_locked(
 ) -> BuildReport:
     # Skip: when no input changed since the build the output folder holds, and the folder
     # still holds every file that build listed, as it left them, there is nothing to do.
-    inputs = input_snapshot(config)
+    scan = scan_inputs(config)  # each input's status, asked once: loading reuses them
+    inputs = scan.snapshot
     last = read_build_info(config.path("cache"), output)
     if (
         not full
@@ -159,7 +163,7 @@ def _build_locked(
 
     state = _state(config, kept, use_cache=not full)
     try:
-        return _build_with_state(config, output, full, renderer, inputs, state, collector)
+        return _build_with_state(config, output, full, renderer, scan, state, collector)
     finally:
         if kept is None:
             state.close()
@@ -180,7 +184,7 @@ def _build_with_state(
     output: Path,
     full: bool,
     renderer: Renderer,
-    inputs: str,
+    scan: InputScan,
     state: BuildState,
     collector: Collector,
 ) -> BuildReport:
@@ -189,7 +193,9 @@ def _build_with_state(
     # Load: every article file → a record (unchanged files come from the build state);
     # every error in every file is reported together, before anything is written.
     workers = renderer.workers if isinstance(renderer, LocalPool) else None
-    archive, warnings = load_archive(config, state=state, workers=workers)
+    archive, warnings = load_archive(
+        config, state=state, workers=workers, found=scan.take_articles()
+    )
 
     # Plan: which pages exist, and what each one is made from.
     pages = plan_pages(archive, config)
@@ -238,10 +244,10 @@ def _build_with_state(
 
     # Remember what was read, so that the next build can see whether anything changed.
     changes.save()
-    stamp = site_stamp(output, result.manifest)
+    stamp = result.stamp
     cache_warnings: list[BuildWarning] = list(state.warnings)
     if stamp is not None:
-        info = BuildInfo(inputs, stamp, len(archive.articles), len(pages), tuple(warnings))
+        info = BuildInfo(scan.snapshot, stamp, len(archive.articles), len(pages), tuple(warnings))
         try:
             save_build_info(config.path("cache"), output, info)
         except OSError as exc:
@@ -293,6 +299,7 @@ def load_archive(
     use_cache: bool = True,
     state: BuildState | None = None,
     workers: int | None = None,
+    found: Sequence[Found] | None = None,
 ) -> tuple[Archive, list[BuildWarning]]:
     """Load and check every article, then build the archive's indexes.
 
@@ -300,7 +307,8 @@ def load_archive(
     none when not use_cache); the problems it meets are among the warnings returned only
     when it is not given (a build reports them with its own). workers: the processes that
     parse files and read bodies no earlier build has seen, when there are many (default:
-    one per core).
+    one per core). found: what a walk of the articles folder just met, to load from
+    without walking it again.
     """
     from newsgen.enrich import build_archive
     from newsgen.load import find_all_mentions, load_about, load_articles
@@ -309,7 +317,8 @@ def load_archive(
     if state is None:
         state = _state(config, None, use_cache=use_cache)
     try:
-        articles, errors, warnings = load_articles(config, state.records, workers)
+        articles, errors, warnings = load_articles(config, state.records, workers, found)
+        found = None  # the walk's findings are not held through the rest of the build
         about, about_errors = load_about(config)
         errors.extend(about_errors)
         if config.strict:
@@ -334,19 +343,15 @@ def load_archive(
     return archive, warnings
 
 
-def _bundle_files(pages: Sequence[Page], old: Mapping[str, Entry]) -> dict[str, list[str]]:
+def _bundle_files(pages: Sequence[Page], old: Manifest) -> dict[str, list[str]]:
     """For each bundle page, the files of its folder that the last build wrote."""
     folders = {page.url.rpartition("/")[0] + "/": page.url for page in pages if page.bundle}
-    found: dict[str, list[str]] = {url: [] for url in folders.values()}
-    if not folders:
-        return found
-    for url in old:
-        parts = url.split("/")
-        for end in range(1, len(parts)):
-            owner = folders.get("/".join(parts[:end]) + "/")
-            if owner is not None:
-                found[owner].append(url)
-                break
+    found: dict[str, list[str]] = {}
+    for folder, url in folders.items():
+        # A file belongs to the outermost bundle folder it lies in.
+        parts = folder.split("/")[:-1]
+        outer = any("/".join(parts[:end]) + "/" in folders for end in range(1, len(parts)))
+        found[url] = [] if outer else old.files_under(folder)
     return found
 
 

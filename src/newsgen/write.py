@@ -15,7 +15,10 @@ cut can lose what the system had not yet written to disk.)
 
 The manifest (``.newsgen-manifest.json``) lists every file newsgen wrote, with
 its hash, size and page's fingerprint. It is how newsgen knows what it may
-replace or remove, and it marks a folder as newsgen output.
+replace or remove, and it marks a folder as newsgen output. It is JSON in
+columns (the sorted names, their sizes, and each digest column as one string
+of fixed-width hex), so reading or writing 200,000 entries makes a handful of
+objects, not one per file.
 
 Builds of one output folder exclude each other: a build holds a lock on a file
 beside the folder (``.NAME.lock``) from before it recovers what a killed build
@@ -30,9 +33,11 @@ the link itself is never replaced.
 from __future__ import annotations
 
 import array
+import bisect
 import errno
 import fcntl
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -54,7 +59,7 @@ _OLD = ".old-"
 _LOCK = ".lock"
 _STAGING_MARK = ".newsgen-staging"
 _JOURNAL = ".newsgen-journal.json"
-_MANIFEST_VERSION = 1
+_MANIFEST_VERSION = 2
 
 
 def beside_output(name: str) -> tuple[str, ...]:
@@ -64,12 +69,122 @@ def beside_output(name: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """What the manifest remembers of one file (slotted: a large site has 200,000 of them)."""
+    """What the manifest remembers of one file."""
 
     sha256: str
     fingerprint: str = ""
     size: int = -1
-    """The file's size in bytes; -1 where an older manifest did not record it."""
+    """The file's size in bytes; -1 where it is not known."""
+
+
+_DIGEST = 64  # characters of a sha256 in hex: the width of each manifest digest
+_NO_FINGERPRINT = "0" * _DIGEST  # a file with no page fingerprint (a static file)
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+class Manifest(Mapping[str, Entry]):
+    """The manifest of a built site, as read: files in name order, entries made on demand.
+
+    Kept as columns (names, sizes, and the digests as one string each) rather than an
+    object per file: a site of 100,000 articles lists some 210,000 files, and a build
+    that changes sixty of them should not pay to make and hold 210,000 records.
+    """
+
+    __slots__ = ("_index", "fingerprints", "names", "sha256", "sizes")
+
+    def __init__(
+        self, names: list[str], sizes: array.array[int], sha256: str, fingerprints: str
+    ) -> None:
+        self.names = names
+        """Every file the manifest lists, sorted."""
+        self.sizes = sizes
+        self.sha256 = sha256
+        self.fingerprints = fingerprints
+        self._index = dict(zip(names, range(len(names)), strict=True))
+
+    def index(self, url: str) -> int | None:
+        """The position of a file in the manifest; None when it is not listed."""
+        return self._index.get(url)
+
+    def entry(self, index: int) -> Entry:
+        """The entry at a position."""
+        start, end = index * _DIGEST, (index + 1) * _DIGEST
+        fingerprint = self.fingerprints[start:end]
+        return Entry(
+            self.sha256[start:end],
+            "" if fingerprint == _NO_FINGERPRINT else fingerprint,
+            self.sizes[index],
+        )
+
+    def get(self, url: str, default: Entry | None = None) -> Entry | None:  # type: ignore[override]
+        """The entry of a file, or default when it is not listed."""
+        index = self._index.get(url)
+        return default if index is None else self.entry(index)
+
+    def __getitem__(self, url: str) -> Entry:
+        return self.entry(self._index[url])
+
+    def __contains__(self, url: object) -> bool:
+        return url in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def files_under(self, folder: str) -> list[str]:
+        """The files listed below a folder ('search/pagefind/2021/'), found by bisection."""
+        start = bisect.bisect_left(self.names, folder)
+        # Every name below the folder starts with it, and sorts before the folder's name
+        # followed by the highest code point: the files below it are one run of names.
+        end = bisect.bisect_left(self.names, folder + "\U0010ffff", start)
+        return self.names[start:end]
+
+
+_EMPTY = Manifest([], array.array("q"), "", "")
+
+
+def _parse_manifest(data: bytes) -> Manifest:
+    """A manifest's bytes as a Manifest; ValueError, KeyError or TypeError when they are not
+    one, _OtherVersion when they are another version's."""
+    document = json.loads(data)
+    if not isinstance(document, dict) or document.get("version") != _MANIFEST_VERSION:
+        raise _OtherVersion
+    names, sizes = document["files"], array.array("q", document["sizes"])
+    sha256, fingerprints = document["sha256"], document["fingerprints"]
+    if (
+        type(names) is not list
+        or not {type(name) for name in names} <= {str}
+        or type(sha256) is not str
+        or type(fingerprints) is not str
+        or len(sizes) != len(names)
+        or len(sha256) != _DIGEST * len(names)
+        or len(fingerprints) != _DIGEST * len(names)
+    ):
+        raise ValueError("the manifest's columns do not match")
+    # Sorted and without repeats: files_under bisects, and each name stands for one file.
+    if any(a >= b for a, b in itertools.pairwise(names)):
+        raise ValueError("the manifest's files are not in order")
+    # Every name a page path, as safe_url checks it: what the manifest lists may be
+    # replaced or removed. One search over all names costs less than a match per name.
+    joined = "\x00" + "\x00".join(names) + "\x00"
+    if (
+        _UNSAFE_NAME.search(joined)
+        or joined.count("\x00") != len(names) + 1
+        or any(f"\x00{name}\x00" in joined for name in _RESERVED)
+    ):
+        raise ValueError("the manifest lists a path outside the output folder")
+    return Manifest(names, sizes, sha256, fingerprints)
+
+
+# In names joined by NUL: an empty name or part, a leading or trailing '/', a '.' or '..'
+# part, or a backslash.
+_UNSAFE_NAME = re.compile(r"\x00\x00|\x00/|//|/\x00|[\x00/]\.\.?(?=[\x00/])|\\")
+
+
+class _OtherVersion(Exception):
+    """A manifest of another version of newsgen."""
 
 
 @dataclass
@@ -79,8 +194,8 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     warnings: list[BuildWarning] = field(default_factory=list)
-    manifest: dict[str, Entry] = field(default_factory=dict)
-    """The manifest the output folder now holds."""
+    stamp: str | None = None
+    """The site's stamp as this publish left it (see site_stamp); None when it is unknown."""
 
 
 def real_output(output: Path) -> Path:
@@ -97,68 +212,98 @@ def real_output(output: Path) -> Path:
     return Path(os.path.realpath(output))
 
 
-def site_stamp(output: Path, listed: Mapping[str, Entry] | None = None) -> str | None:
+def site_stamp(output: Path) -> str | None:
     """What the output folder holds now: every file its manifest lists, by size, time and inode.
 
     None when the folder does not match its manifest (a listed file is missing or has
     another size) or has no sound manifest: then no build may trust it to be current.
-    listed: the manifest's entries, where the caller has just written them.
     """
-    manifest = output / urls.MANIFEST
-    try:
-        if listed is None:
-            data = json.loads(manifest.read_bytes())
-            files = data["files"] if data.get("version") == _MANIFEST_VERSION else None
-            if not isinstance(files, dict):
-                return None
-            sizes = [entry["size"] for entry in files.values()]
-            names = list(files)
-        else:
-            names = sorted(listed)  # the manifest's order
-            sizes = [listed[name].size for name in names]
-        info = os.stat(manifest)
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        return None
-    # The manifest's own status stands for the list of names: it changes when they do.
-    found = array.array("q", [info.st_ino, info.st_size, info.st_mtime_ns])
+    stamp = _Stamp()
     try:
         folder = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return None
-    try:  # about 3 µs a file: 11,000 files in some 35 ms
+    try:
+        with open(os.open(urls.MANIFEST, os.O_RDONLY, dir_fd=folder), "rb") as file:
+            data = file.read()
+            info = os.fstat(file.fileno())
+        document = json.loads(data)
+        if type(document) is not dict or document.get("version") != _MANIFEST_VERSION:
+            return None
+        names, sizes = document["files"], document["sizes"]
+        # About 2.5 µs a file, most of it the system call: 67,000 files in some 0.17 s.
+        # One status per file is the least that notices a page truncated in place (its
+        # folder does not change); with the inputs' one status each, that is some 310,000
+        # calls at 100,000 articles, 0.7 s or more on a machine like ours. Less would need
+        # the two walks on two processors, or a watcher that is told of changes (serve).
+        lstat, times, inodes = os.lstat, stamp.times.append, stamp.inodes.append
         for name, size in zip(names, sizes, strict=True):
-            file = os.lstat(name, dir_fd=folder)
-            if file.st_size != size or not stat.S_ISREG(file.st_mode):
+            found = lstat(name, dir_fd=folder)
+            if found.st_size != size or found.st_mode & _KIND != stat.S_IFREG:
                 return None
-            found.extend((file.st_mtime_ns, file.st_ino))
-    except (OSError, TypeError, ValueError):
+            times(found.st_mtime_ns)
+            inodes(found.st_ino)
+    except (OSError, ValueError, KeyError, TypeError, OverflowError):
         return None
     finally:
         os.close(folder)
-    return hashlib.sha256(found.tobytes()).hexdigest()
+    return stamp.digest(info)
 
 
-def read_manifest(output: Path) -> dict[str, Entry] | None:
+_KIND = 0o170000  # the bits of st_mode that tell a file's kind (stat.S_IFMT)
+
+
+class _Stamp:
+    """The stamp of a site, file by file in the manifest's order: each one's time and inode,
+    and the manifest's own size, time and inode, which change whenever the list does."""
+
+    def __init__(self) -> None:
+        self.times = array.array("q")
+        self.inodes = array.array("Q")
+
+    @classmethod
+    def of(cls, times: array.array[int], inodes: array.array[int]) -> _Stamp | None:
+        """The stamp of files whose status is known (inodes, signed: -1 where it is not)."""
+        if min(inodes, default=0) < 0:
+            return None
+        stamp = cls()
+        stamp.times = times
+        stamp.inodes = array.array("Q", inodes.tobytes())
+        return stamp
+
+    def digest(self, manifest: os.stat_result) -> str:
+        """The stamp, given the manifest's status."""
+        digest = hashlib.sha256(array.array("q", [manifest.st_size, manifest.st_mtime_ns]))
+        digest.update(array.array("Q", [manifest.st_ino]))
+        digest.update(self.times)
+        digest.update(self.inodes)
+        return digest.hexdigest()
+
+
+def read_manifest(output: Path) -> Manifest | None:
     """The manifest of a built site; None when the folder holds no newsgen output."""
-    entries, _ = _read_manifest(output)
+    entries, _, _ = _read_manifest(output)
     return entries
 
 
-def _read_manifest(output: Path) -> tuple[dict[str, Entry] | None, str | None]:
-    """The manifest's entries (None: there is none), and what is wrong with it, if anything."""
+def _read_manifest(output: Path) -> tuple[Manifest | None, str | None, os.stat_result | None]:
+    """The manifest (None: there is none), what is wrong with it, and its file's status."""
     path = output / urls.MANIFEST
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("version") != _MANIFEST_VERSION:
-            return {}, "it is not a manifest this version of newsgen can read"
-        return {url: Entry(**entry) for url, entry in data["files"].items()}, None
+        with open(path, "rb") as file:
+            data = file.read()
+            info = os.fstat(file.fileno())
     except FileNotFoundError:
-        return None, None
+        return None, None, None
     except OSError as exc:
-        return {}, f"it cannot be read: {_reason(exc)}"
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return _EMPTY, f"it cannot be read: {_reason(exc)}", None
+    try:
+        return _parse_manifest(data), None, info
+    except _OtherVersion:
+        return _EMPTY, "it is not a manifest this version of newsgen can read", info
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
         # A damaged manifest still marks the folder as ours; every page is rebuilt.
-        return {}, f"it is damaged ({type(exc).__name__})"
+        return _EMPTY, f"it is damaged ({type(exc).__name__})", info
 
 
 def check_output_folder(config: Config, force: bool = False) -> None:
@@ -333,9 +478,12 @@ def _leftovers(output: Path) -> Iterator[Path]:
 _SAFE_URL = re.compile(r"(?!\.\.?(?:/|$))[^/\\\x00]+(?:/(?!\.\.?(?:/|$))[^/\\\x00]+)*")
 
 
+_RESERVED = (urls.MANIFEST, _JOURNAL, _STAGING_MARK)
+
+
 def safe_url(url: str) -> str:
     """A page path, checked to stay inside the output folder."""
-    if not _SAFE_URL.fullmatch(url) or url in (urls.MANIFEST, _JOURNAL, _STAGING_MARK):
+    if not _SAFE_URL.fullmatch(url) or url in _RESERVED:
         raise OutputError(f"refusing to write outside the output folder: {url!r}")
     return url
 
@@ -344,45 +492,83 @@ class Staging:
     """A build's new files, gathered beside the live site until publish swaps them in.
 
     output must be the real folder (real_output), and the build must hold its lock.
+    Each file of the live site is looked at once: the status that previous or put finds
+    it in, with each staged file's, is what the site's stamp is made from after publishing.
     """
 
     def __init__(self, output: Path) -> None:
         self.output = output
-        old, problem = _read_manifest(output)
-        self.old = old or {}
+        old, problem, info = _read_manifest(output)
+        self.old: Manifest = old or _EMPTY
         self.damaged = problem
         """What is wrong with the live site's manifest; then no file in it is provably ours."""
-        self.new: dict[str, Entry] = {}
+        self.new: dict[str, Entry | int] = {}
+        """Each file of the new site: its entry, or its position in the old manifest where
+        the file and its entry stay as they are."""
         self.changed: list[str] = []
         self.folder: Path | None = None
+        self._manifest_info = info
+        # The status each file of the live site was found in, by its position in the old
+        # manifest (the inode -1: not looked at yet), and each staged file's.
+        self._times = array.array("q", bytes(8 * len(self.old)))
+        self._inodes = array.array("q", [-1]) * len(self.old)
+        self._staged: dict[str, tuple[int, int]] = {}
+        self._rewritten = False
+        """Whether an unchanged file has a new entry (the same bytes, another fingerprint)."""
 
     def previous(self, url: str) -> Entry | None:
         """What the live site's manifest says of a page, if the file is still as it says."""
-        entry = self.old.get(url)
-        if entry is None or not _intact(self.output, url, entry):
+        index = self.old.index(url)
+        if index is None or not self._intact(index):
             return None
-        return entry
+        return self.old.entry(index)
 
     def put(self, url: str, data: bytes, fingerprint: str = "") -> None:
         """Add a file; it is written only if its bytes differ from the live site's."""
         self._claim(url)
-        sha = hashlib.sha256(data).hexdigest()
-        self.new[url] = Entry(sha, fingerprint, len(data))
-        previous = self.old.get(url)
-        if previous is not None and previous.sha256 == sha and _intact(self.output, url, previous):
-            return
+        entry = Entry(hashlib.sha256(data).hexdigest(), fingerprint, len(data))
+        index = self.old.index(url)
+        if index is not None and self._intact(index):
+            previous = self.old.entry(index)
+            if previous.sha256 == entry.sha256:
+                if previous == entry:
+                    self.new[url] = index
+                else:
+                    self.new[url] = entry
+                    self._rewritten = True
+                return
+        self.new[url] = entry
         try:
             target = self._folder() / url
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            info = _write_file(target, data)
         except OSError as exc:
             raise _cannot_write(exc, self.folder) from None
+        # A rename keeps a file's inode and time: this is its status once it is in place.
+        self._staged[url] = (info.st_mtime_ns, info.st_ino)
         self.changed.append(url)
 
     def keep(self, url: str) -> None:
         """Keep a file of the live site as it is, because its inputs did not change."""
         self._claim(url)
-        self.new[url] = self.old[url]
+        index = self.old.index(url)
+        if index is None:
+            raise KeyError(url)
+        self.new[url] = index
+
+    def _intact(self, index: int) -> bool:
+        """Whether a file of the live site is still the one its manifest entry describes."""
+        if self._inodes[index] >= 0:
+            return True  # looked at already in this build
+        try:
+            found = os.lstat(os.path.join(self.output, self.old.names[index]))
+        except OSError:
+            return False
+        if not stat.S_ISREG(found.st_mode) or found.st_size != self.old.sizes[index]:
+            return False
+        self._times[index] = found.st_mtime_ns
+        self._inodes[index] = found.st_ino
+        return True
 
     def _claim(self, url: str) -> None:
         safe_url(url)
@@ -399,15 +585,23 @@ class Staging:
 
     def publish(self) -> WriteReport:
         """Put the new build in place, page by page, as the module's docstring promises."""
-        removed = sorted(set(self.old) - set(self.new))
-        report = WriteReport(written=sorted(self.changed), removed=removed, manifest=self.new)
+        removed = [url for url in self.old.names if url not in self.new]
+        report = WriteReport(written=sorted(self.changed), removed=removed)
         try:
             if _unchanged(self):
-                if self.new != self.old:
-                    _write_manifest(self.output, self.new, atomic=True)
+                info = self._manifest_info
+                if self._rewritten or info is None:
+                    data, stamp = self._manifest()
+                    replace_file(self.output / urls.MANIFEST, data)
+                    info = os.stat(self.output / urls.MANIFEST)
+                else:
+                    stamp = self._unchanged_stamp()
+                report.stamp = None if stamp is None else stamp.digest(info)
                 return report
             folder = self._folder()
-            _write_manifest(folder, self.new, atomic=False)
+            data, stamp = self._manifest()
+            info = _write_file(folder / urls.MANIFEST, data)
+            report.stamp = None if stamp is None else stamp.digest(info)
             if not self.output.exists():  # the first build: the staged folder becomes the site
                 (folder / _STAGING_MARK).unlink()
                 folder.rename(self.output)
@@ -430,22 +624,95 @@ class Staging:
             _remove_build(self.folder)  # what stays behind, the next build's recover removes
         self.folder = None
 
+    def _manifest(self) -> tuple[bytes, _Stamp | None]:
+        """The new manifest's bytes, and the stamp of its files as found or staged (None: a
+        file was kept without being looked at).
 
-def _intact(output: Path, url: str, entry: Entry) -> bool:
-    """Whether a page of the live site is still the file its manifest entry describes."""
+        A run of files kept from the old manifest, in its order, is copied as slices of its
+        columns: after a small change nearly every file is in a few long runs.
+        """
+        old, new = self.old, self.new
+        names = sorted(new)
+        sizes: array.array[int] = array.array("q")
+        sha256: list[str] = []
+        fingerprints: list[str] = []
+        times, inodes = array.array("q"), array.array("q")
+        start = end = 0  # the run of old positions being copied: [start, end)
+
+        def copy_run() -> None:
+            sizes.extend(old.sizes[start:end])
+            sha256.append(old.sha256[start * _DIGEST : end * _DIGEST])
+            fingerprints.append(old.fingerprints[start * _DIGEST : end * _DIGEST])
+            times.extend(self._times[start:end])
+            inodes.extend(self._inodes[start:end])
+
+        for name in names:
+            value = new[name]
+            if type(value) is int:
+                if value != end:
+                    copy_run()
+                    start = value
+                end = value + 1
+                continue
+            copy_run()
+            start = end = 0
+            assert isinstance(value, Entry)
+            sizes.append(value.size)
+            sha256.append(value.sha256)
+            # A fingerprint of another shape (there is none but a hex digest) is left out:
+            # the page it stands for is made again by the next build.
+            fingerprint = value.fingerprint
+            fits = _HEX_DIGEST.fullmatch(fingerprint)
+            fingerprints.append(fingerprint if fits else _NO_FINGERPRINT)
+            staged = self._staged.get(name)
+            index = old.index(name)
+            if staged is not None:
+                times.append(staged[0])
+                inodes.append(staged[1])
+            elif index is not None:  # the same bytes as the live site's file
+                times.append(self._times[index])
+                inodes.append(self._inodes[index])
+            else:  # not looked at: the stamp is not known (see _Stamp.of)
+                times.append(0)
+                inodes.append(-1)
+        copy_run()
+        document = {
+            "generator": "newsgen",
+            "version": _MANIFEST_VERSION,
+            "files": names,
+            "sizes": sizes.tolist(),
+            "sha256": "".join(sha256),
+            "fingerprints": "".join(fingerprints),
+        }
+        # The C encoder, over a few long strings and lists: some 0.1 s for 200,000 files.
+        data = (json.dumps(document, separators=(",", ":")) + "\n").encode("utf-8")
+        return data, _Stamp.of(times, inodes)
+
+    def _unchanged_stamp(self) -> _Stamp | None:
+        """The stamp of a site that stays as it was, from the status found for each file."""
+        return _Stamp.of(self._times, self._inodes)
+
+
+def _write_file(path: Path, data: bytes) -> os.stat_result:
+    """Write a file that is not yet in the site, whole; its status once written."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
-        found = os.lstat(os.path.join(output, url))
-    except OSError:
-        return False
-    return stat.S_ISREG(found.st_mode) and found.st_size == entry.size
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+        return os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _unchanged(staging: Staging) -> bool:
     """True when publishing would not change a single file."""
+    # Every file new to the site is staged, so with none staged the new site's files are
+    # among the old one's: as many, they are the same.
     return (
         not staging.changed
         and staging.damaged is None
-        and set(staging.new) == set(staging.old)
+        and len(staging.new) == len(staging.old)
         and staging.output.is_dir()
     )
 
@@ -613,19 +880,3 @@ def _cannot_write(exc: OSError, staging: Path | None) -> OutputError:
 
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
-
-
-def _write_manifest(folder: Path, entries: dict[str, Entry], atomic: bool) -> None:
-    data = {
-        "generator": "newsgen",
-        "version": _MANIFEST_VERSION,
-        "files": {
-            url: {"sha256": e.sha256, "fingerprint": e.fingerprint, "size": e.size}
-            for url, e in sorted(entries.items())
-        },
-    }
-    text = json.dumps(data, sort_keys=True, separators=(",", ":")) + "\n"  # the fast C encoder
-    if atomic:
-        replace_file(folder / urls.MANIFEST, text.encode("utf-8"))
-    else:
-        (folder / urls.MANIFEST).write_text(text, encoding="utf-8")
