@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from newsgen import deps, enrich, state
 from newsgen.config import Config, load_config
+from newsgen.deps import build_fingerprint
 from newsgen.pipeline import build
 from newsgen.state import STATE_FILE, BuildState
 
@@ -233,3 +235,81 @@ def test_a_related_memo_that_does_not_hold_is_ranked_anew(
     build(config)
 
     assert _site_files(config) == _fresh(config, tmp_path)
+
+
+def _log_writes(path: Path) -> None:
+    """Record in the state itself which rows each later build writes."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE written (name, key)")
+        for table, key in (("records", "path"), ("related", "url"), ("seen", "url")):
+            connection.execute(
+                f"CREATE TRIGGER log_{table} AFTER INSERT ON {table} "
+                f"BEGIN INSERT INTO written VALUES ('{table}', new.{key}); END"
+            )
+    connection.close()
+
+
+def _written(path: Path) -> dict[str, set[str]]:
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT name, key FROM written").fetchall()
+        connection.execute("DELETE FROM written")
+    connection.close()
+    found: dict[str, set[str]] = {}
+    for name, key in rows:
+        found.setdefault(name, set()).add(key)
+    return found
+
+
+def _related_rows(path: Path) -> dict[str, tuple[str, ...]]:
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT * FROM related").fetchall()
+    connection.close()
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_a_build_writes_only_the_rows_that_changed(
+    site: Callable[..., Config], tmp_path: Path
+) -> None:
+    config = site(_related_site())
+    build(config)
+    path = config.path("cache") / STATE_FILE
+    _log_writes(path)
+    before = _related_rows(path)
+    (config.path("source") / "r40.md").write_text(
+        article_text("Report 40", date="2020-01-15", countries="[UZ]")
+    )
+
+    build(config)
+
+    written = _written(path)
+    after = _related_rows(path)
+    assert written["records"] == {"articles/r40.md"}
+    assert written["seen"] == {"articles/2020/01/15-report-40.html"}
+    # The new report's row, and those of the reports whose related list it entered.
+    changed = {url for url, row in after.items() if before.get(url) != row}
+    assert written["related"] == changed
+    assert "articles/2020/01/15-report-40.html" in changed and len(changed) > 1
+    assert _site_files(config) == _fresh(config, tmp_path)
+
+    os.utime(config.path("source") / "r05.md", ns=(10**18, 10**18))  # touched, same bytes
+    build(config, full=False)
+    assert _written(path) == {"records": {"articles/r05.md"}}
+
+
+def test_a_build_that_another_wrote_under_compares_with_the_whole_site(
+    site: Callable[..., Config], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(_articles())
+    build(config)
+    held = BuildState(config.path("cache"), build_fingerprint(config), config.root)
+    us = config.path("source") / "us.md"
+    us.write_text(article_text("American news", date="2021-03-01", countries="[KZ]"))
+    build(config)  # another build writes while this state is held
+    us.write_text(article_text("American news", date="2021-03-01", countries="[TJ]"))
+    # The other build wrote after this one made its state current, as if at the same time.
+    monkeypatch.setattr(held, "_read_version", lambda: held._version)
+
+    build(config, state=held)
+
+    assert _site_files(config) == _fresh(config, tmp_path)
+    held.close()

@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import operator
@@ -27,7 +28,7 @@ import sqlite3
 import time
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from newsgen.model import Article
 
 STATE_FILE = "state.sqlite"
 _FORMAT = "newsgen-state"
-_VERSION = 2  # 2: the related reports' memo
+_VERSION = 3  # 2: the related reports' memo; 3: digests of identities and fingerprints
 # What earlier versions of newsgen kept as JSON: removed once the database takes over.
 _LEGACY = ("records.json", "mentions.json")
 
@@ -56,7 +57,7 @@ CREATE TABLE records (
 );
 CREATE TABLE mentions (body TEXT PRIMARY KEY, codes) WITHOUT ROWID;
 CREATE TABLE pages (url TEXT PRIMARY KEY, template, template_hash, inputs_digest, fingerprint);
-CREATE TABLE seen (url TEXT PRIMARY KEY, identity, keys);
+CREATE TABLE seen (url TEXT PRIMARY KEY, identity, keys) WITHOUT ROWID;
 CREATE TABLE related (url TEXT PRIMARY KEY, place, story, keys, picks) WITHOUT ROWID;
 """
 
@@ -75,6 +76,10 @@ class CachedRecord:
 _Row = tuple[Any, ...]
 """A record's row but its path: (mtime_ns, size, digest, *the Article's fields but its
 path, warnings as JSON)."""
+
+
+_ABSENT = object()
+"""What write_difference reads for a key that no row held."""
 
 
 class BuildState:
@@ -154,10 +159,13 @@ class BuildState:
                 connection.execute("DELETE FROM meta WHERE name LIKE 'pages:%'")
                 connection.execute("UPDATE meta SET value = ? WHERE name = 'key'", (self.key,))
             return
-        self.records.read(connection)
-        self.mentions.read(connection)
-        self.pages.read(connection, meta)
-        self.related.read(connection)
+        with _collector_paused():
+            self.records.read(connection)
+            # Addresses recur in every table: each is held once, as the record's own text.
+            urls = {r.article.url: r.article.url for r in self.records.entries.values() if r}
+            self.mentions.read(connection)
+            self.pages.read(connection, meta, urls)
+            self.related.read(connection, urls)
 
     def _connect(self) -> sqlite3.Connection:
         assert self.path is not None
@@ -261,13 +269,22 @@ class BuildState:
         self,
         table: str,
         key: str,
-        read: Mapping[str, Any],
+        read: Mapping[Any, Any],
         now: Mapping[str, Any],
-        encode: Callable[[Any], tuple[Any, ...]] = tuple,
-    ) -> list[str]:
+        encode: Callable[[str, Any], tuple[Any, ...]],
+        differs: Callable[[Any, Any], bool] = operator.ne,
+    ) -> list[Any]:
         """Make a table that held the rows read (key → value) hold now instead, writing only
-        the rows that differ; encode turns a value into its columns. Returns the keys gone."""
-        changed = [(name, *encode(value)) for name, value in now.items() if read.get(name) != value]
+        the rows that differ; encode turns a key and its value into the row's other columns.
+
+        differs(value read, value now) tells whether a row must be written: by default the
+        values differ; a table that does not hold its rows' text says what stands for them
+        (a file's size, time and hash, say). Returns the keys gone."""
+        changed = [
+            (name, *encode(name, value))
+            for name, value in now.items()
+            if (old := read.get(name, _ABSENT)) is _ABSENT or differs(old, value)
+        ]
         gone = list(read.keys() - now.keys())
         if changed or gone:
 
@@ -286,6 +303,21 @@ class BuildState:
         """A record's key: its path in the project, so a moved checkout still finds it."""
         found = inside(path, self.root) if self.root is not None else None
         return found if found is not None else str(path)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while the state is read, then restore it.
+
+    Reading makes a few objects per row and no cycles; each collection would walk every
+    record made so far again (0.25 s of 1.0 s opening a state of 30,000 articles)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _reason(exc: BaseException) -> str:
@@ -307,81 +339,96 @@ def open_state(folder: Path | None, key: str, root: Path | None = None) -> Build
 
 
 class RecordCache:
-    """Parsed records from the last build, by the file's path in the project."""
+    """Parsed records from the last build, by the file's path in the project.
+
+    Rows are decoded as they are read and only the records are kept: a record holds what
+    its row holds, and its file's (mtime, size, digest) tells whether its row must be
+    written again (a row is a function of the file's bytes under one key).
+    """
 
     def __init__(self, state: BuildState) -> None:
         self.state = state
-        self.entries: dict[str, _Row] = {}
-        self.used: dict[str, _Row] = {}
-        self._decoded: dict[str, CachedRecord] = {}
+        # Every key read; None for a row that failed its checks (written anew, or removed).
+        self.entries: dict[Any, CachedRecord | None] = {}
+        self.used: dict[str, CachedRecord] = {}
 
     def reset(self) -> None:
         """Forget every row."""
-        self.entries, self.used, self._decoded = {}, {}, {}
+        self.entries, self.used = {}, {}
 
     def start(self) -> None:
         """Begin a build from the rows last read or written (``save`` keeps them)."""
         self.used = {}
 
     def read(self, connection: sqlite3.Connection) -> None:
-        """Every stored row, as stored: each is checked only when a build asks for it."""
-        cursor = connection.execute("SELECT * FROM records")
-        self.entries = {row[0]: row[1:] for row in cursor}
-        self._decoded = {}
+        """Every stored row, checked and decoded as it is read; a row that fails is None."""
+        root = self.state.root
+        entries: dict[Any, CachedRecord | None] = {}
+        for row in connection.execute("SELECT * FROM records"):
+            key = row[0]
+            if type(key) is str:
+                # The path a build will ask with; relative() made the key from it.
+                path = root / key if root is not None else Path(key)
+                entries[key] = _unpack(path, row[1:])
+            else:
+                entries[key] = None
+        self.entries = entries
 
     def by_stat(self, path: Path, stat: os.stat_result) -> CachedRecord | None:
         """The record of an untouched file, which is also kept for the next build."""
         key = self.state.relative(path)
-        row = self.entries.get(key)
-        if row is None or row[0] != stat.st_mtime_ns or row[1] != stat.st_size:
+        record = self.entries.get(key)
+        if record is None or record.mtime_ns != stat.st_mtime_ns or record.size != stat.st_size:
             return None
-        record = self._decode(key, path, row)
-        if record is not None:
-            self.used[key] = row
+        record = self._at(key, path, record)
+        self.used[key] = record
         return record
 
     def by_digest(self, path: Path, digest: str) -> CachedRecord | None:
         """The record of a file that was touched but whose bytes are the same."""
         key = self.state.relative(path)
-        row = self.entries.get(key)
-        if row is None or row[2] != digest:
+        record = self.entries.get(key)
+        if record is None or record.digest != digest:
             return None
-        return self._decode(key, path, row)
+        return self._at(key, path, record)
+
+    def _at(self, key: str, path: Path, record: CachedRecord) -> CachedRecord:
+        """The record with the path the build asks with (the same file by another name)."""
+        if str(record.article.path) == str(path):  # pathlib's own equality costs more
+            return record
+        record = dataclasses.replace(record, article=dataclasses.replace(record.article, path=path))
+        self.entries[key] = record
+        return record
 
     def keep(self, path: Path, entry: CachedRecord) -> None:
         """Remember a record for the next build."""
-        key = self.state.relative(path)
-        row = _pack(entry)
-        self.used[key] = row
-        self._decoded[key] = dataclasses.replace(entry, mtime_ns=row[0])
-
-    def _decode(self, key: str, path: Path, row: _Row) -> CachedRecord | None:
-        # A state kept in memory between builds (serve) decodes each row once.
-        found = self._decoded.get(key)
-        if (
-            found is not None
-            and found.article.path == path
-            and (found.mtime_ns, found.size, found.digest) == row[:3]
-        ):
-            return found
-        record = _unpack(path, row)
-        if record is not None:
-            self._decoded[key] = record
-        return record
+        # A file modified moments ago is found next time by its hash only, never by its time.
+        if entry.mtime_ns >= time.time_ns() - RACY_NS:
+            entry = dataclasses.replace(entry, mtime_ns=-1)
+        self.used[self.state.relative(path)] = entry
 
     def save(self) -> None:
         """Write the rows that differ from what was read; drop the rows no build used."""
-        for key in self.state.write_difference("records", "path", self.entries, self.used):
-            self._decoded.pop(key, None)
+        self.state.write_difference("records", "path", self.entries, self.used, _pack, _other_file)
         self.entries = dict(self.used)
 
 
-def _pack(entry: CachedRecord) -> _Row:
+def _other_file(read: CachedRecord | None, now: CachedRecord) -> bool:
+    """Whether a record's row must be written: a row is made from its file's bytes, so
+    one read sound for the file as it looks now (time, size, hash) stands."""
+    if read is now:  # the record read, used as it was
+        return False
+    return read is None or (read.mtime_ns, read.size, read.digest) != (
+        now.mtime_ns,
+        now.size,
+        now.digest,
+    )
+
+
+def _pack(key: str, entry: CachedRecord) -> _Row:
     values = [_ENCODE[name](getattr(entry.article, name)) for name in _FIELDS]
     warnings = json.dumps([[w.message, w.line] for w in entry.warnings]) if entry.warnings else ""
-    # A file modified moments ago is found next time by its hash only, never by its time.
-    mtime_ns = entry.mtime_ns if entry.mtime_ns < time.time_ns() - RACY_NS else -1
-    return (mtime_ns, entry.size, entry.digest, *values, warnings)
+    return (entry.mtime_ns, entry.size, entry.digest, *values, warnings)
 
 
 def _unpack(path: Path, row: _Row) -> CachedRecord | None:
@@ -407,7 +454,10 @@ def _unpack(path: Path, row: _Row) -> CachedRecord | None:
         )
     except (TypeError, ValueError):
         return None
-    return CachedRecord(mtime_ns, size, digest, article, notes)
+    # The file's hash is held once: the article's own.
+    return CachedRecord(
+        mtime_ns, size, article.digest if article.digest == digest else digest, article, notes
+    )
 
 
 def _warnings(value: Any) -> list[Any]:
@@ -554,8 +604,8 @@ class MentionCache:
         entries: dict[str, tuple[str, ...]] = {}
         for name, codes in connection.execute("SELECT body, codes FROM mentions"):
             if type(name) is str and type(codes) is str:
-                found = tuple(codes.split(",")) if codes else ()
-                if all(_CODE.fullmatch(code) for code in found):
+                found = _codes(codes)
+                if found is not None:
                     entries[name] = found
         self.entries = entries
 
@@ -574,9 +624,17 @@ class MentionCache:
     def save(self) -> None:
         """Write the rows that differ from what was read; drop the rows no build used."""
         self.state.write_difference(
-            "mentions", "body", self.entries, self.used, lambda codes: (",".join(codes),)
+            "mentions", "body", self.entries, self.used, lambda _, codes: (",".join(codes),)
         )
         self.entries = dict(self.used)
+
+
+# Bodies name few combinations of countries: each is decoded once, and its tuple shared.
+@functools.lru_cache(maxsize=1 << 12)
+def _codes(text: str) -> tuple[str, ...] | None:
+    """A stored list of country codes, or None when it is not one."""
+    found = tuple(text.split(",")) if text else ()
+    return found if all(_CODE.fullmatch(code) for code in found) else None
 
 
 # --- related reports: what the last build chose, and from what -------------------------------
@@ -590,69 +648,126 @@ class RelatedTable:
     """The related reports' memo (``enrich.RelatedMemo``) between builds, a row per article.
 
     Rows are plain text checked on reading; a memo that does not hold together (a pick that
-    names no article) is dropped, and every list is ranked anew: slower, never wrong.
+    names no article) is dropped, and every list is ranked anew: slower, never wrong. Only
+    the memo is held, not the rows' text: a row is written when this build's memo differs
+    from the last one at its article.
     """
 
     def __init__(self, state: BuildState) -> None:
         self.state = state
-        self.entries: dict[str, _RelatedRow] = {}
-        self.used: dict[str, _RelatedRow] | None = None
+        self._memo: RelatedMemo | None = None
+        # The keys of rows read that the memo does not stand for (not text, or not holding).
+        self._unsound: list[Any] = []
+        self._kept: RelatedMemo | None = None
 
     def reset(self) -> None:
         """Forget every row."""
-        self.entries, self.used = {}, None
+        self._memo, self._unsound, self._kept = None, [], None
 
     def start(self) -> None:
         """Begin a build from the rows last read or written."""
-        self.used = None
+        self._kept = None
 
-    def read(self, connection: sqlite3.Connection) -> None:
-        """Every stored row made of text; the rest are as good as absent."""
-        self.entries = {
-            row[0]: row[1:]
-            for row in connection.execute("SELECT url, place, story, keys, picks FROM related")
-            if all(type(value) is str for value in row)
-        }
+    def read(self, connection: sqlite3.Connection, urls: Mapping[str, str]) -> None:
+        """Every stored row made of text, as a memo in timeline order; the rest are as good
+        as absent. urls: addresses already held, to share."""
+        unsound: list[Any] = []
+        order: list[str] = []
+        places: list[str] = []
+        stories: list[str] = []
+        keys: list[tuple[str, ...]] = []
+        picks: list[str] = []
+        lists: dict[str, tuple[str, ...]] = {}  # articles share their index lists
+        # Places are text that sorts as the timeline does (UTF-8 bytes sort as code points).
+        query = "SELECT url, place, story, keys, picks FROM related ORDER BY place, url"
+        for url, place, story, names, chosen in connection.execute(query):
+            if not (
+                type(url) is str
+                and type(place) is str
+                and type(story) is str
+                and type(names) is str
+                and type(chosen) is str
+            ):
+                unsound.append(url)
+                continue
+            order.append(urls.get(url, url))
+            places.append(place)
+            stories.append(story)
+            found = lists.get(names)
+            if found is None:
+                found = lists[names] = tuple(names.split("\n")) if names else ()
+            keys.append(found)
+            picks.append(chosen)
+        memo = _memo(order, places, stories, keys, picks) if order else None
+        if memo is None:
+            unsound.extend(order)
+        self._memo, self._unsound = memo, unsound
 
     def memo(self) -> RelatedMemo | None:
         """The last build's memo, in timeline order; None when there is none that holds."""
-        if not self.entries:
-            return None
-        urls = sorted(self.entries, key=lambda url: self.entries[url][0])
-        at = {url: i for i, url in enumerate(urls)}
-        try:
-            related = tuple(
-                tuple(at[pick] for pick in self.entries[url][3].split("\n") if pick) for url in urls
-            )
-        except KeyError:
-            return None
-        rows = [self.entries[url] for url in urls]
-        return RelatedMemo(
-            urls=tuple(urls),
-            places=tuple(row[0] for row in rows),
-            stories=tuple(row[1] for row in rows),
-            keys=tuple(tuple(row[2].split("\n")) if row[2] else () for row in rows),
-            related=related,
-        )
+        return self._memo
 
     def keep(self, memo: RelatedMemo) -> None:
         """What this build chose, to be saved."""
-        self.used = {
-            url: (
-                memo.places[i],
-                memo.stories[i],
-                "\n".join(memo.keys[i]),
-                "\n".join(memo.urls[j] for j in memo.related[i]),
-            )
-            for i, url in enumerate(memo.urls)
-        }
+        self._kept = memo
 
     def save(self) -> None:
         """Write the rows that differ from what was read; drop the rows of articles gone."""
-        if self.used is None:
+        new = self._kept
+        if new is None:
             return
-        self.state.write_difference("related", "url", self.entries, self.used)
-        self.entries, self.used = self.used, None
+        old = self._memo
+        read: dict[Any, int | None] = dict.fromkeys(self._unsound)
+        if old is not None:
+            read.update((url, j) for j, url in enumerate(old.urls))
+        now = {url: i for i, url in enumerate(new.urls)}
+
+        def differs(j: int | None, i: int) -> bool:
+            return j is None or old is None or not _same_related(old, j, new, i)
+
+        def encode(url: str, i: int) -> _RelatedRow:
+            chosen = "\n".join([new.urls[k] for k in new.related[i]])
+            return (new.places[i], new.stories[i], "\n".join(new.keys[i]), chosen)
+
+        self.state.write_difference("related", "url", read, now, encode, differs)
+        self._memo, self._unsound, self._kept = new, [], None
+
+
+def _same_related(old: RelatedMemo, j: int, new: RelatedMemo, i: int) -> bool:
+    """Whether an article's row is the same in two memos (its picks named by address)."""
+    if not (
+        old.places[j] == new.places[i]
+        and old.stories[j] == new.stories[i]
+        and old.keys[j] == new.keys[i]
+    ):
+        return False
+    before, after = old.related[j], new.related[i]
+    if len(before) != len(after):
+        return False
+    old_urls, new_urls = old.urls, new.urls
+    return all(old_urls[a] == new_urls[b] for a, b in zip(before, after, strict=True))
+
+
+def _memo(
+    urls: list[str],
+    places: list[str],
+    stories: list[str],
+    keys: list[tuple[str, ...]],
+    picks: list[str],
+) -> RelatedMemo | None:
+    """The memo the rows make; None when a pick names no article."""
+    at = {url: i for i, url in enumerate(urls)}
+    try:
+        related = tuple(tuple(at[pick] for pick in chosen.split("\n") if pick) for chosen in picks)
+    except KeyError:
+        return None
+    return RelatedMemo(
+        urls=tuple(urls),
+        places=tuple(places),
+        stories=tuple(stories),
+        keys=tuple(keys),
+        related=related,
+    )
 
 
 # --- pages: their fingerprints, and what each was made from ----------------------------------
@@ -675,8 +790,11 @@ class PageTable:
 
     def __init__(self, state: BuildState) -> None:
         self.state = state
-        self.stored: dict[str, tuple[Any, ...]] = {}
-        self.seen: dict[str, tuple[Any, ...]] = {}
+        # url → (template, its hash, a digest of the declared inputs, the fingerprint's bytes)
+        self.stored: dict[Any, tuple[Any, ...]] = {}
+        # url → a digest of the article's identity (b"" for a row that is not sound); the
+        # keys each touched are read from the database for the few articles that changed.
+        self.seen: dict[Any, bytes] = {}
         self.site: Any = None
         self.values: Any = None
         self.generation: Any = None
@@ -686,18 +804,31 @@ class PageTable:
         self.stored, self.seen = {}, {}
         self.site = self.values = self.generation = None
 
-    def read(self, connection: sqlite3.Connection, meta: Mapping[str, Any]) -> None:
-        """The stored fingerprints and the articles they were computed from."""
+    def read(
+        self, connection: sqlite3.Connection, meta: Mapping[str, Any], urls: Mapping[str, str]
+    ) -> None:
+        """The stored fingerprints and the articles they were computed from. urls:
+        addresses already held, to share."""
         self.site = meta.get("pages:site")
         self.values = meta.get("pages:values")
         self.generation = meta.get("pages:generation")
         # Pages share a few templates: their names and hashes are held once each.
         shared: dict[Any, Any] = {}
-        self.stored = {
-            url: (shared.setdefault(template, template), shared.setdefault(hashed, hashed), *rest)
-            for url, template, hashed, *rest in connection.execute("SELECT * FROM pages")
+        stored: dict[Any, tuple[Any, ...]] = {}
+        for url, template, hashed, declared, fingerprint in connection.execute(
+            "SELECT * FROM pages"
+        ):
+            stored[urls.get(url, url)] = (
+                shared.setdefault(template, template),
+                shared.setdefault(hashed, hashed),
+                declared,
+                fingerprint,
+            )
+        self.stored = stored
+        self.seen = {
+            urls.get(url, url): identity if type(identity) is bytes and len(identity) == 16 else b""
+            for url, identity in connection.execute("SELECT url, identity FROM seen")
         }
-        self.seen = {row[0]: row[1:] for row in connection.execute("SELECT * FROM seen")}
 
     def compare(
         self,
@@ -714,37 +845,85 @@ class PageTable:
         """
         current_values = json.dumps(dict(values), sort_keys=True)
         seen = self.seen
-        rows: dict[str, tuple[str, str]] = {}
+        marks: dict[str, bytes] = {}
+        fresh: dict[str, str] = {}
         touched: set[str] = set()
-        changed_articles = 0
+        before: list[Any] = []  # the articles whose stored keys a change reaches
         for url, identity in identities.items():
+            mark = _identity(identity)
             old = seen.get(url)
-            if old is not None and old[0] == identity and type(old[1]) is str:
-                rows[url] = old
+            if old == mark:
+                marks[url] = old
                 continue
+            marks[url] = mark
             keys = keys_of(url)
-            rows[url] = (identity, _join(keys))
+            fresh[url] = _join(keys)
             touched.update(keys)
             if old is not None:
-                touched.update(_split(old[1]))
-            changed_articles += 1
-        for url in seen.keys() - identities.keys():
-            touched.update(_split(seen[url][1]))
-            changed_articles += 1
+                before.append(url)
+        before.extend(seen.keys() - identities.keys())
         known = self.site == site and type(self.values) is str
+        if known and before:
+            stored_keys = self._stored_keys(before)
+            if stored_keys is None:
+                known = False
+            else:
+                for text in stored_keys:
+                    touched.update(_split(text))
         if known:
             old_values = _values(self.values)
             for name, value in values.items():
                 if old_values.get(name) != value:
                     touched.add(name)
             touched.update(old_values.keys() - values.keys())
-        if touched or changed_articles:
+        if touched or before or fresh:
             touched.add(EVERYTHING)
-        return PageChanges(self, site, known, touched, rows, current_values)
+        return PageChanges(self, site, known, touched, marks, fresh, keys_of, current_values)
+
+    def _stored_keys(self, urls: list[Any]) -> list[str] | None:
+        """The keys stored for these articles; None when the database no longer holds the
+        rows that were read (another build wrote since) or a row is not sound."""
+        connection = self.state._connection
+        if connection is None:
+            return None
+        found: list[str] = []
+        try:
+            # One snapshot of the database: its generation, and the rows of that generation.
+            connection.execute("BEGIN")
+            try:
+                row = connection.execute(
+                    "SELECT value FROM meta WHERE name = 'pages:generation'"
+                ).fetchone()
+                if (row[0] if row else None) != self.generation:
+                    return None
+                for start in range(0, len(urls), 500):
+                    chunk = urls[start : start + 500]
+                    holes = ", ".join("?" * len(chunk))
+                    rows = {
+                        url: (identity, keys)
+                        for url, identity, keys in connection.execute(
+                            f"SELECT url, identity, keys FROM seen WHERE url IN ({holes})", chunk
+                        )
+                    }
+                    for url in chunk:
+                        identity, keys = rows.get(url, (None, None))
+                        if identity != self.seen[url] or not identity or type(keys) is not str:
+                            return None
+                        found.append(keys)
+            finally:
+                connection.rollback()
+        except sqlite3.Error:
+            return None
+        return found
 
 
 EVERYTHING = "*"
 """The key every change touches: of the pages that read the whole archive."""
+
+
+def _identity(identity: str) -> bytes:
+    """A digest of an article's identity: 16 bytes where its text is a hundred or more."""
+    return hashlib.blake2b(identity.encode(errors="surrogatepass"), digest_size=16).digest()
 
 
 def _join(keys: Iterable[str]) -> str:
@@ -768,6 +947,15 @@ def _values(text: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def _raw(fingerprint: str) -> bytes | str:
+    """A fingerprint as stored: a hex digest as its bytes, half the size; else as it is."""
+    try:
+        raw = bytes.fromhex(fingerprint)
+    except ValueError:
+        return fingerprint
+    return raw if raw.hex() == fingerprint else fingerprint
+
+
 class PageChanges:
     """One build's comparison with the stored fingerprints: which a page may keep."""
 
@@ -777,16 +965,20 @@ class PageChanges:
         site: str,
         known: bool,
         touched: set[str],
-        seen: dict[str, tuple[str, str]],
+        identities: dict[str, bytes],
+        fresh: dict[str, str],
+        keys_of: Callable[[str], tuple[str, ...]],
         values: str,
     ) -> None:
         self.table = table
         self.site = site
         self.known = known
         self.touched = touched
-        self.seen = seen
+        self.identities = identities
+        self.fresh = fresh
+        self.keys_of = keys_of
         self.values = values
-        self.rows: dict[str, tuple[str, str, bytes | None, str]] = {}
+        self.rows: dict[str, tuple[str, str, bytes | None, bytes | str]] = {}
         self.reused = 0
 
     def fingerprint(
@@ -802,23 +994,27 @@ class PageChanges:
         # dozen addresses, and only their equality with the last build's matters.
         declared = None if inputs is None else _digest(inputs)
         stored = self.table.stored.get(url) if self.known else None
+        raw: bytes | str
         if (
             stored is not None
             and stored[0] == template
             and stored[1] == template_hash
             and stored[2] == declared
-            and type(stored[3]) is str
+            and type(stored[3]) is bytes
+            and len(stored[3]) == 32
             and not (
                 EVERYTHING in self.touched
                 if inputs is None
                 else any(key in self.touched for key in inputs)
             )
         ):
-            fingerprint: str = stored[3]
+            raw = stored[3]
+            fingerprint = raw.hex()
             self.reused += 1
         else:
             fingerprint = compute()
-        self.rows[url] = (template, template_hash, declared, fingerprint)
+            raw = _raw(fingerprint)
+        self.rows[url] = (template, template_hash, declared, raw)
         return fingerprint
 
     def save(self) -> None:
@@ -827,7 +1023,7 @@ class PageChanges:
         if table.state._connection is None:
             return
         stored, seen = table.stored, table.seen
-        rows, articles = self.rows, self.seen
+        rows, identities, fresh = self.rows, self.identities, self.fresh
         generation = table.generation
 
         def change(connection: sqlite3.Connection) -> None:
@@ -841,14 +1037,17 @@ class PageChanges:
                 connection.execute("DELETE FROM pages")
                 connection.execute("DELETE FROM seen")
                 page_rows = [(url, *row) for url, row in rows.items()]
-                seen_rows = [(url, *row) for url, row in articles.items()]
+                seen_rows = [
+                    (url, mark, fresh[url] if url in fresh else _join(self.keys_of(url)))
+                    for url, mark in identities.items()
+                ]
             else:
                 gone_pages = [(url,) for url in stored.keys() - rows.keys()]
-                gone_seen = [(url,) for url in seen.keys() - articles.keys()]
+                gone_seen = [(url,) for url in seen.keys() - identities.keys()]
                 connection.executemany("DELETE FROM pages WHERE url = ?", gone_pages)
                 connection.executemany("DELETE FROM seen WHERE url = ?", gone_seen)
                 page_rows = [(url, *row) for url, row in rows.items() if stored.get(url) != row]
-                seen_rows = [(url, *row) for url, row in articles.items() if seen.get(url) != row]
+                seen_rows = [(url, identities[url], keys) for url, keys in fresh.items()]
             connection.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?)", page_rows)
             connection.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?)", seen_rows)
             mark = (found[0] if found and type(found[0]) is int else 0) + 1
@@ -860,6 +1059,6 @@ class PageChanges:
             table.generation = mark
 
         table.state.write(change)
-        table.stored = dict(rows)
-        table.seen = dict(articles)
+        table.stored = rows
+        table.seen = identities
         table.site, table.values = self.site, self.values
