@@ -778,7 +778,7 @@ class PageTable:
     article's identity and the keys it touches. With the inputs each page of a build
     declares, they give the pages a change reaches.
 
-    A page declares its inputs (``Page.inputs``) as keys: ``a:URL`` for an article it
+    A page declares its inputs (``Page.inputs``) as keys: ``URL`` (an address) for an article it
     shows, ``c:CODE``, ``y:YEAR``, ``s:STORY`` and ``t:TOPIC`` for a group it lists, and
     ``g:NAME`` (and others) for a value of the whole archive (its span of years, say); none
     means the whole archive. Every article the last fingerprints were computed from is
