@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from newsgen import urls
 from newsgen.config import Config
@@ -149,10 +149,15 @@ def _parse_manifest(data: bytes) -> Manifest:
     """A manifest's bytes as a Manifest; ValueError, KeyError or TypeError when they are not
     one, _OtherVersion when they are another version's."""
     document = json.loads(data)
-    if not isinstance(document, dict) or document.get("version") != _MANIFEST_VERSION:
+    if not isinstance(document, dict):
+        raise ValueError("the manifest is not an object")
+    if document.get("version") == 1:
+        names, sizes, sha256, fingerprints = _first_version_columns(document["files"])
+    elif document.get("version") == _MANIFEST_VERSION:
+        names, sizes = document["files"], array.array("q", document["sizes"])
+        sha256, fingerprints = document["sha256"], document["fingerprints"]
+    else:
         raise _OtherVersion
-    names, sizes = document["files"], array.array("q", document["sizes"])
-    sha256, fingerprints = document["sha256"], document["fingerprints"]
     if (
         type(names) is not list
         or not {type(name) for name in names} <= {str}
@@ -176,6 +181,30 @@ def _parse_manifest(data: bytes) -> Manifest:
     ):
         raise ValueError("the manifest lists a path outside the output folder")
     return Manifest(names, sizes, sha256, fingerprints)
+
+
+def _first_version_columns(files: Any) -> tuple[list[str], array.array[int], str, str]:
+    """The columns of a manifest of the first version (an object per file), so that a site
+    built by an older newsgen is still known file by file: what it lists can be kept when
+    unchanged and removed when its page is gone."""
+    if type(files) is not dict:
+        raise TypeError("the manifest's files are not an object")
+    names = sorted(files)
+    entries = [files[name] for name in names]
+    if not all(type(entry) is dict for entry in entries):
+        raise TypeError("a file of the manifest is not an object")
+    hashes = [entry["sha256"] for entry in entries]
+    if not all(type(h) is str and _HEX_DIGEST.fullmatch(h) for h in hashes):
+        raise ValueError("a file's hash is not a sha256")
+    # A fingerprint this version would not make is as good as none: the page is made again.
+    fingerprints = [entry.get("fingerprint") for entry in entries]
+    fingerprints = [
+        f if type(f) is str and _HEX_DIGEST.fullmatch(f) else _NO_FINGERPRINT for f in fingerprints
+    ]
+    sizes = [entry.get("size", -1) for entry in entries]
+    if not all(type(size) is int for size in sizes):
+        raise TypeError("a file's size is not a number")
+    return names, array.array("q", sizes), "".join(hashes), "".join(fingerprints)
 
 
 # In names joined by NUL: an empty name or part, a leading or trailing '/', a '.' or '..'
