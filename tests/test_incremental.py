@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsgen.config import load_config
+from newsgen.config import Config, load_config
 from newsgen.pipeline import build
-from newsgen.state import BuildState
+from newsgen.state import BuildState, open_state
 
 from .conftest import article_text, make_site, snapshot
 
@@ -186,3 +189,25 @@ def test_a_pool_of_workers_gives_the_same_bytes(tmp_path: Path) -> None:
     build(one, workers=1)
     build(two, workers=2)
     assert snapshot(one.path("output")) == snapshot(two.path("output"))
+
+
+def test_a_kept_process_collects_what_each_rebuild_leaves(
+    site: Callable[..., Config],
+) -> None:
+    """The dev server builds again and again in one process: garbage must not pile up."""
+    config = site({f"a{n}.md": article_text(f"Report {n}", countries="[UZ]") for n in range(200)})
+    edited, kept = config.path("source") / "a0.md", open_state(None, "")
+
+    def rebuild(times: int, first: int) -> int:
+        for i in range(first, first + times):
+            edited.write_text(article_text("Report 0", countries="[UZ]", body=f"Edit {i}.\n"))
+            os.utime(edited, ns=(10**18, 10**18 + i))
+            build(config, state=kept)
+        return gc.collect()  # what the rebuilds left for a collection that had not come
+
+    build(config, state=kept)
+    gc.collect()
+    one = rebuild(1, 0)
+    forty = rebuild(40, 1)
+    kept.close()
+    assert forty < 10 * max(one, 100), (one, forty)

@@ -96,7 +96,8 @@ def build(
     started = time.perf_counter()
     check_output_folder(config, force)
     output = real_output(config.path("output"))  # through a symlinked folder, to its target
-    with lock_output(output, wait=wait, on_wait=on_wait), Collector() as collector:
+    collector = Collector(long_lived=state is not None)  # a kept state: the dev server
+    with lock_output(output, wait=wait, on_wait=on_wait), collector:
         # Under the lock, anything a build left beside the folder is a dead build's.
         recovered = recover(output)
         report = _build_locked(
@@ -116,7 +117,14 @@ class Collector:
     rebuild of 100,000 articles. Once planning is done, what it made is frozen (kept out
     of every collection until the build ends) and the collector runs again, for the
     cycles that rendering pages in this process leaves.
+
+    long_lived: the process goes on after the build (the dev server). What is unfrozen
+    joins the oldest generation without counting towards its next collection, so that
+    one might never come and each rebuild's cycles would pile up: it is run at the end.
     """
+
+    def __init__(self, long_lived: bool = False) -> None:
+        self.long_lived = long_lived
 
     def __enter__(self) -> Collector:
         self.enabled = gc.isenabled()
@@ -134,9 +142,11 @@ class Collector:
 
     def __exit__(self, *_: object) -> None:
         if self.frozen:
-            gc.unfreeze()  # a kept process (serve) collects this build's cycles later
+            gc.unfreeze()
         if self.enabled:
             gc.enable()
+            if self.long_lived:
+                gc.collect()
 
 
 def _build_locked(
