@@ -102,9 +102,10 @@ def library_versions() -> str:
     )
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class InputScan:
-    """One look at every input: the snapshot, and what was found in the articles folder."""
+    """One look at every input: the snapshot, and what was found in the articles folder
+    (handed over once, by take_articles)."""
 
     snapshot: str
     """A hash of every input's name, size and modification time (see input_snapshot)."""

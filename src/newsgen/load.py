@@ -265,12 +265,12 @@ _Loaded = tuple[Article | None, list[NewsgenError], list[BuildWarning]]
 
 @dataclasses.dataclass(frozen=True)
 class _ToParse:
-    """A file no earlier build has seen with these bytes: its text is to be parsed."""
+    """A file no earlier build has seen with these bytes: to be read and parsed where it is
+    parsed, so that loading never holds more than a few files' text at once."""
 
     path: Path
     mtime_ns: int
     size: int
-    text: str
 
 
 def load_article(
@@ -287,28 +287,35 @@ def load_article(
     found = _reuse_or_read(path, cache, stat)
     if not isinstance(found, _ToParse):
         return found
-    return _keep(found, parse_article(path, found.text, config), cache)
+    return _keep(found, _parse(found, config), cache)
 
 
 def _reuse_or_read(
     path: Path, cache: RecordCache | None, stat: os.stat_result | None = None
 ) -> _Loaded | _ToParse:
     """The cached record of a file (by its size and time, else by the hash of its bytes),
-    or its text to parse, or why it cannot be read."""
+    or the file to parse, or why it cannot be read."""
     try:
         if stat is None:
             stat = path.stat()
         if cache is not None and (hit := cache.by_stat(path, stat)) is not None:
             return hit.article, [], list(hit.warnings)
-        text = read_text(path)
+        # A file the cache knows may be its bytes under a new time (a fresh checkout): it is
+        # read here to see. Any other is read only where it is parsed.
+        if cache is not None and cache.knows(path):
+            text = read_text(path)
+            if (hit := cache.by_digest(path, digest(text))) is not None:
+                cache.keep(path, replace(hit, mtime_ns=stat.st_mtime_ns, size=stat.st_size))
+                return hit.article, [], list(hit.warnings)
     except ContentError as exc:
         return None, [exc], []
     except OSError as exc:
-        return None, [ContentError(f"cannot read the file: {exc.strerror}", path)], []
-    if cache is not None and (hit := cache.by_digest(path, digest(text))) is not None:
-        cache.keep(path, replace(hit, mtime_ns=stat.st_mtime_ns, size=stat.st_size))
-        return hit.article, [], list(hit.warnings)
-    return _ToParse(path, stat.st_mtime_ns, stat.st_size, text)
+        return None, [_unreadable(path, exc)], []
+    return _ToParse(path, stat.st_mtime_ns, stat.st_size)
+
+
+def _unreadable(path: Path, exc: OSError) -> ContentError:
+    return ContentError(f"cannot read the file: {exc.strerror}", path)
 
 
 def _keep(found: _ToParse, loaded: _Loaded, cache: RecordCache | None) -> _Loaded:
@@ -354,7 +361,13 @@ def load_articles(
 
 
 def _parse(found: _ToParse, config: Config) -> _Loaded:
-    return parse_article(found.path, found.text, config)
+    try:
+        text = read_text(found.path)
+    except ContentError as exc:
+        return None, [exc], []
+    except OSError as exc:
+        return None, [_unreadable(found.path, exc)], []
+    return parse_article(found.path, text, config)
 
 
 def find_clashes(articles: Iterable[Article], root: Path) -> list[NewsgenError]:

@@ -384,6 +384,10 @@ class RecordCache:
         self.used[key] = record
         return record
 
+    def knows(self, path: Path) -> bool:
+        """Whether a record of this file was read: only then can by_digest find one."""
+        return self.entries.get(self.state.relative(path)) is not None
+
     def by_digest(self, path: Path, digest: str) -> CachedRecord | None:
         """The record of a file that was touched but whose bytes are the same."""
         key = self.state.relative(path)
