@@ -984,7 +984,7 @@ from newsgen.cli import main
 
 def dies(chunk):
     os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer does
-pipeline._render_chunk = dies
+pipeline._render_one = dies
 pipeline.LocalPool.__init__.__defaults__ = (2, 1, 1)  # workers, threshold, chunk
 sys.exit(main(["--root", sys.argv[1], "build"]))
 """

@@ -1,15 +1,19 @@
-"""Work spread over forked processes of this machine, for the stages before rendering.
+"""Work spread over forked processes of this machine: loading files, rendering pages.
 
-A cold build of a large archive parses every file and scans every body for the countries
-it names: work that needs nothing but the file, done one file after another on one core
-while the others wait. Forked processes inherit the function and the items, so only
-ranges of positions and the results cross the process boundary.
+A cold build of a large archive parses every file, scans every body for the countries it
+names and renders every page: work that needs nothing but what this process already
+holds. Forked processes inherit the function, the items and everything they read, so
+only ranges of positions and the results cross the process boundary.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,7 +29,12 @@ THRESHOLD = 500
 CHUNK = 250
 """Items a process takes at a time."""
 
-_WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+_WORK: tuple[Callable[[Any], Any], Sequence[Any], Callable[[], None] | None] | None = None
+
+
+def can_fork() -> bool:
+    """Whether this system can fork processes (not Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def forked_map(
@@ -34,26 +43,36 @@ def forked_map(
     workers: int | None = None,
     *,
     threshold: int | None = None,
+    chunk: int | None = None,
+    initializer: Callable[[], None] | None = None,
+    doing: str = "reading articles",
 ) -> Iterator[Result]:
     """function of each item, in order: on `workers` forked processes (default: one per
     core) when there are at least threshold items (default THRESHOLD) and the system can
-    fork, else in this process."""
-    count = min(workers or os.cpu_count() or 1, -(-len(items) // CHUNK))
+    fork, else in this process.
+
+    initializer: run once in each process before its first item. doing: what the
+    processes do, for the message when one dies (the out-of-memory killer): the build
+    fails with WorkerLost rather than wait for it.
+    """
+    size = chunk or CHUNK
+    count = min(workers or os.cpu_count() or 1, -(-len(items) // size))
     few = len(items) < (THRESHOLD if threshold is None else threshold)
-    if count < 2 or few or "fork" not in multiprocessing.get_all_start_methods():
+    if count < 2 or few or not can_fork():
         yield from map(function, items)
         return
     global _WORK
-    _WORK = (function, items)
+    _WORK = (function, items, initializer)
     try:
-        chunks = [(i, min(i + CHUNK, len(items))) for i in range(0, len(items), CHUNK)]
-        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+        ranges = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(count, mp_context=context, initializer=_start) as pool:
             try:
-                for results in pool.map(_call, chunks):
+                for results in pool.map(_call, ranges):
                     yield from results
             except BrokenProcessPool:
                 raise WorkerLost(
-                    "a process reading articles died (killed, most likely for want of memory); "
+                    f"a process {doing} died (killed, most likely for want of memory); "
                     "the last site was left as it was",
                     hint="free memory and build again",
                 ) from None
@@ -61,7 +80,30 @@ def forked_map(
         _WORK = None
 
 
-def _call(chunk: tuple[int, int]) -> list[Any]:
+def _start() -> None:
+    _die_with_parent()
     assert _WORK is not None
-    function, items = _WORK
-    return [function(items[i]) for i in range(*chunk)]
+    initializer = _WORK[2]
+    if initializer is not None:
+        initializer()
+
+
+def _call(span: tuple[int, int]) -> list[Any]:
+    assert _WORK is not None
+    function, items, _ = _WORK
+    return [function(items[i]) for i in range(*span)]
+
+
+_PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _die_with_parent() -> None:
+    """Be killed when the build is: a build the out-of-memory killer stops must not leave
+    its workers running, each holding its copy of the archive (Linux; elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)

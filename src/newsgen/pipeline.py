@@ -10,13 +10,10 @@ from __future__ import annotations
 import functools
 import gc
 import itertools
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -37,8 +34,9 @@ from newsgen.deps import (
     snapshot_is_trusted,
     template_hashes,
 )
-from newsgen.errors import BuildWarning, ContentError, NewsgenError, WorkerLost, raise_if_any
+from newsgen.errors import BuildWarning, ContentError, NewsgenError, raise_if_any
 from newsgen.files import Found
+from newsgen.forked import can_fork, forked_map
 from newsgen.model import Article, Document, Notes, Page
 from newsgen.state import BuildState, PageChanges, open_state
 from newsgen.write import (
@@ -528,11 +526,7 @@ class LocalPool:
     def render(self, work: RenderWork, todo: Sequence[tuple[int, str]]) -> Iterator[Rendered]:
         """Render the pages of todo: results in todo's order."""
         count = self.workers or os.cpu_count() or 1
-        if (
-            count < 2
-            or len(todo) < self.threshold
-            or "fork" not in multiprocessing.get_all_start_methods()
-        ):
+        if count < 2 or len(todo) < self.threshold or not can_fork():
             body = _body_renderer(work.config, work.cache_mode)
             yield from render_chunk(work.pages, todo, work.environment(), body)
             return
@@ -544,21 +538,15 @@ class LocalPool:
         frozen_before = gc.get_freeze_count() > 0
         gc.freeze()
         try:
-            chunks = [todo[i : i + self.chunk] for i in range(0, len(todo), self.chunk)]
-            # An executor, not multiprocessing.Pool: when a worker dies (the system's
-            # out-of-memory killer), its pages fail the build instead of hanging it.
-            with ProcessPoolExecutor(
-                count, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
-            ) as pool:
-                try:
-                    for results in pool.map(_render_chunk, chunks):
-                        yield from results
-                except BrokenProcessPool:
-                    raise WorkerLost(
-                        "a process rendering pages died (killed, most likely for want of memory); "
-                        "the last site was left as it was",
-                        hint="free memory and build again",
-                    ) from None
+            yield from forked_map(
+                _render_one,
+                todo,
+                count,
+                threshold=0,
+                chunk=self.chunk,
+                initializer=_start_worker,
+                doing="rendering pages",
+            )
         finally:
             if not frozen_before:  # the build's own freeze is the build's to undo
                 gc.unfreeze()
@@ -576,10 +564,11 @@ def _start_worker() -> None:
     _WORKER = (_FORKED.environment(), _body_renderer(_FORKED.config, _FORKED.cache_mode))
 
 
-def _render_chunk(chunk: Sequence[tuple[int, str]]) -> list[Rendered]:
+def _render_one(item: tuple[int, str]) -> Rendered:
     assert _FORKED is not None and _WORKER is not None
     env, body = _WORKER
-    return list(render_chunk(_FORKED.pages, chunk, env, body))
+    (rendered,) = render_chunk(_FORKED.pages, [item], env, body)
+    return rendered
 
 
 def render_chunk(
