@@ -83,8 +83,10 @@ class PssSampler(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
-        while not self.stop.wait(0.2):
+        while True:  # a first sample at once: a no-change build may be over in 0.2 s
             self.peak_kib = max(self.peak_kib, sum(map(_pss_kib, _family(self.pid))))
+            if self.stop.wait(0.2):
+                return
 
 
 def _family(pid: int) -> list[int]:
@@ -175,8 +177,9 @@ def main() -> None:
     for count in args.sizes:
         for name, run in measure(count, args.workdir, args.repeat).items():
             rate = f"{run.pages / run.seconds:,.0f}" if name == "cold" else ""
+            pss = f"{run.pss_mib:.0f}" if run.pss_mib else "n/a"  # over before a sample
             print(
-                f"| {count:,} | {name} | {run.seconds:.2f} | {run.peak_mib:.0f} | {run.pss_mib:.0f} "
+                f"| {count:,} | {name} | {run.seconds:.2f} | {run.peak_mib:.0f} | {pss} "
                 f"| {run.pages:,} | "
                 f"{run.rendered:,} | {run.written:,} | {rate} |",
                 flush=True,

@@ -51,9 +51,17 @@ def test_the_cache_keeps_three_generations_of_bodies_and_nothing_it_did_not_writ
     html.mkdir(parents=True)
     legacy = html / "ab"  # entries where an older newsgen kept them, read by no build now
     legacy.mkdir()
-    (legacy / "old.html").write_text("<p>old</p>")
+    (legacy / f"ab{'0' * 62}.html").write_text("<p>old</p>")
     foreign = html / "notes.txt"
     foreign.write_text("someone's")
+    # Named as the cache names its folders, but holding what it never writes: kept.
+    lookalike = html / "cd"
+    lookalike.mkdir()
+    (lookalike / "notes.txt").write_text("someone's")
+    generation_lookalike = html / ("e" * 16)
+    (generation_lookalike / "ee").mkdir(parents=True)
+    (generation_lookalike / "ee" / "draft.md").write_text("someone's")
+    os.utime(generation_lookalike, ns=(0, 0))  # the oldest of all
     made: list[set[str]] = []
     for title in ("One", "Two", "Three", "Four"):
         (config.root / "newsgen.yaml").write_text(f"title: {title}\n")
@@ -65,13 +73,15 @@ def test_the_cache_keeps_three_generations_of_bodies_and_nothing_it_did_not_writ
         used = 1_700_000_000_000_000_000 + len(made) * 86_400_000_000_000  # one a day, in order
         os.utime(html / made_now, ns=(used, used))
         assert len(list((html / made_now).rglob("*.html"))) == 3
-    generations = {p.name for p in html.iterdir() if p.is_dir()}
+    generations = {p.name for p in html.iterdir() if p.is_dir()} - {"cd", "e" * 16}
     assert generations == made[1] | made[2] | made[3]  # the first is gone, the legacy too
     assert foreign.read_text() == "someone's"
+    assert (lookalike / "notes.txt").is_file()
+    assert (generation_lookalike / "ee" / "draft.md").is_file()
     # Back to the second settings: its bodies are still there, and it becomes the newest.
     (config.root / "newsgen.yaml").write_text("title: Two\n")
     again, _ = load_config(config.root)
     build(again)
-    assert {p.name for p in html.iterdir() if p.is_dir()} == generations
+    assert {p.name for p in html.iterdir() if p.is_dir()} - {"cd", "e" * 16} == generations
     (second,) = made[1]
     assert (html / second).stat().st_mtime_ns > used

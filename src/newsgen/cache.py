@@ -29,8 +29,11 @@ _HTML = "html"
 GENERATIONS_KEPT = 3
 """Generations of rendered bodies a cache folder keeps: this build's and the last two used."""
 # A generation's folder, and the folders of entries that an older newsgen kept directly
-# under html/: only these are removed, never a file someone else put there.
+# under html/; in them, folders of two letters holding entries (and a write cut short).
+# Only folders of this shape holding nothing else are removed, never what someone else put.
 _OURS = re.compile(r"[0-9a-f]{16}|[0-9a-f]{2}")
+_BUCKET = re.compile(r"[0-9a-f]{2}")
+_ENTRY = re.compile(r"[0-9a-f]{64}\.html(\.[0-9]+\.tmp)?")
 
 
 @dataclass(frozen=True)
@@ -133,24 +136,40 @@ def prune_html_cache(folder: Path, key: str) -> BuildWarning | None:
         return _prune_warning(html, exc)
     mine = _generation(key)
     try:
-        if any(e.name == mine for e in entries):
+        folders = [e for e in entries if e.is_dir(follow_symlinks=False)]
+        if any(e.name == mine for e in folders):
             os.utime(html / mine)  # a folder's time is when a build last used it
         used: dict[str, int] = {}
-        for entry in entries:
+        for entry in folders:
             info = entry.stat(follow_symlinks=False)
             # Folders of an older newsgen's layout (two letters) are never used again.
             used[entry.name] = info.st_mtime_ns if len(entry.name) == 16 else -1
         kept = sorted(used, key=lambda name: (name != mine, -used[name]))[:GENERATIONS_KEPT]
-        for entry in entries:
+        for entry in folders:
             if entry.name in kept and len(entry.name) == 16:
                 continue
-            if entry.is_symlink() or not entry.is_dir(follow_symlinks=False):
-                os.unlink(entry.path)  # a link is removed, never followed
-            else:
+            layout = (_BUCKET, _ENTRY) if len(entry.name) == 16 else (_ENTRY,)
+            if _holds_only(Path(entry.path), layout):
                 shutil.rmtree(entry.path)
     except OSError as exc:
         return _prune_warning(html, exc)
     return None
+
+
+def _holds_only(folder: Path, layout: tuple[re.Pattern[str], ...]) -> bool:
+    """Whether a folder holds nothing but what the cache writes: folders then files whose
+    names match layout, level by level, and no link."""
+    pattern, *deeper = layout
+    with os.scandir(folder) as found:
+        for entry in found:
+            if entry.is_symlink() or not pattern.fullmatch(entry.name):
+                return False
+            if deeper:
+                if not entry.is_dir() or not _holds_only(Path(entry.path), tuple(deeper)):
+                    return False
+            elif not entry.is_file():
+                return False
+    return True
 
 
 def _prune_warning(path: Path, exc: OSError) -> BuildWarning:

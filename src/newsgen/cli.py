@@ -64,7 +64,8 @@ def make_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_count,
         metavar="N",
-        help="render on N processes of this machine (default: one per core); fewer use less memory",
+        help="parse new files and render pages on N processes of this machine (default: one "
+        "per core); fewer use less memory",
     )
     where.add_argument(
         "--dask",
