@@ -7,7 +7,8 @@ Each build runs as its own process, as a user runs it, and is timed wall-clock; 
 no-change and add-one rebuilds are run --repeat times and their median is shown.
 Peak RSS is the largest resident set of any one process of the build (the main
 process or one render worker), from wait4(); a forked worker's counts the pages it
-shares with the main process. Peak PSS is the largest sum, sampled every 0.2 s, of the
+shares with the main process. Peak PSS is the largest sum, sampled every --sample-every
+seconds (reading a process's PSS walks its page tables: a large build wants it rarer), of the
 proportional set sizes of the build's processes (shared pages split among them): what
 the build takes from the machine. Corpora are made by corpus.py and
 kept in --workdir, so a second run skips making them.
@@ -46,6 +47,10 @@ class Run:
     written: int
 
 
+SAMPLE_EVERY = 0.2
+"""Seconds between PSS samples (--sample-every)."""
+
+
 def run_build(root: Path, *extra: str) -> Run:
     """Build one site in a child process; time it and read its peak memory."""
     command = [sys.executable, "-m", "newsgen.cli", "--root", str(root), "build", *extra]
@@ -54,7 +59,7 @@ def run_build(root: Path, *extra: str) -> Run:
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=out_file, stderr=err_file)
-        sampler = PssSampler(child.pid)
+        sampler = PssSampler(child.pid, SAMPLE_EVERY)
         sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
@@ -76,16 +81,17 @@ def run_build(root: Path, *extra: str) -> Run:
 class PssSampler(threading.Thread):
     """The largest total PSS of a process and its descendants, sampled until stopped."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, every: float) -> None:
         super().__init__(daemon=True)
         self.pid = pid
+        self.every = every
         self.peak_kib = 0
         self.stop = threading.Event()
 
     def run(self) -> None:
         while True:  # a first sample at once: a no-change build may be over in 0.2 s
             self.peak_kib = max(self.peak_kib, sum(map(_pss_kib, _family(self.pid))))
-            if self.stop.wait(0.2):
+            if self.stop.wait(self.every):
                 return
 
 
@@ -164,7 +170,12 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=5, help="runs of each rebuild; the median is shown"
     )
+    parser.add_argument(
+        "--sample-every", type=float, default=0.2, help="seconds between PSS samples"
+    )
     args = parser.parse_args()
+    global SAMPLE_EVERY
+    SAMPLE_EVERY = args.sample_every
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"newsgen benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print()
