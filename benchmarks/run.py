@@ -17,6 +17,7 @@ kept in --workdir, so a second run skips making them.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import shutil
@@ -47,11 +48,7 @@ class Run:
     written: int
 
 
-SAMPLE_EVERY = 0.2
-"""Seconds between PSS samples (--sample-every)."""
-
-
-def run_build(root: Path, *extra: str) -> Run:
+def run_build(root: Path, *extra: str, sample_every: float = 0.2) -> Run:
     """Build one site in a child process; time it and read its peak memory."""
     command = [sys.executable, "-m", "newsgen.cli", "--root", str(root), "build", *extra]
     # Output goes to files, not pipes: a build that writes more than a pipe holds would
@@ -59,7 +56,7 @@ def run_build(root: Path, *extra: str) -> Run:
     with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=out_file, stderr=err_file)
-        sampler = PssSampler(child.pid, SAMPLE_EVERY)
+        sampler = PssSampler(child.pid, sample_every)
         sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - started
@@ -137,7 +134,7 @@ largest: dict[int, tuple[str, int]] = {}
 """Per corpus size: the output folder holding the most files after the cold build, and how many."""
 
 
-def measure(count: int, workdir: Path, repeat: int) -> dict[str, Run]:
+def measure(count: int, workdir: Path, repeat: int, sample_every: float) -> dict[str, Run]:
     """Cold, no-change and add-one builds of an N-article corpus; rebuilds are medians."""
     root = workdir / f"corpus-{count}"
     if not (root / "articles").is_dir() or len(list((root / "articles").iterdir())) != count:
@@ -148,14 +145,15 @@ def measure(count: int, workdir: Path, repeat: int) -> dict[str, Run]:
         shutil.rmtree(root / stale, ignore_errors=True)
     shutil.rmtree(root / "_site", ignore_errors=True)
     shutil.rmtree(root / ".newsgen-cache", ignore_errors=True)
-    results = {"cold": run_build(root)}
+    build = functools.partial(run_build, root, sample_every=sample_every)
+    results = {"cold": build()}
     largest[count] = largest_folder(root / "_site")
-    results["no change"] = median_run([run_build(root) for _ in range(repeat)])
+    results["no change"] = median_run([build() for _ in range(repeat)])
     added = []
     for index in range(repeat):
         extra_article(root, count + 1 + index)
-        added.append(run_build(root))
-        run_build(root)  # settle, so each add-one starts from a site with nothing pending
+        added.append(build())
+        build()  # settle, so each add-one starts from a site with nothing pending
     results["add one"] = median_run(added)
     return results
 
@@ -174,8 +172,6 @@ def main() -> None:
         "--sample-every", type=float, default=0.2, help="seconds between PSS samples"
     )
     args = parser.parse_args()
-    global SAMPLE_EVERY
-    SAMPLE_EVERY = args.sample_every
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"newsgen benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print()
@@ -186,7 +182,7 @@ def main() -> None:
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     cold: dict[int, float] = {}
     for count in args.sizes:
-        for name, run in measure(count, args.workdir, args.repeat).items():
+        for name, run in measure(count, args.workdir, args.repeat, args.sample_every).items():
             rate = f"{run.pages / run.seconds:,.0f}" if name == "cold" else ""
             pss = f"{run.pss_mib:.0f}" if run.pss_mib else "n/a"  # over before a sample
             print(
