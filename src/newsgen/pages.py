@@ -556,8 +556,9 @@ def _last_changes(archive: Archive) -> dict[str, str]:
 
 def _a(article: Article) -> str:
     # An article's key is its address itself: the page's inputs then share the address's
-    # text instead of holding a copy each (some 130 MB at 100,000 articles). No other key
-    # can be one: each of those holds a colon, which no address may (urls.check_permalink).
+    # text instead of holding a copy each (planning the pages of 100,000 articles took
+    # 204 MiB with the copies, 98 MiB without). No other key can be one: each of those
+    # holds a colon, which no address may (urls.check_permalink).
     return article.url
 
 
