@@ -249,7 +249,7 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
             return
         try:
             super().load_bytecode(bucket)
-        except Exception:  # a damaged file is no file  # noqa: BLE001
+        except Exception:  # a damaged file is no file
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
