@@ -114,8 +114,8 @@ class InputScan:
     these (take_articles) rather than walking and asking for each file's status again."""
 
     def take_articles(self) -> list[Found]:
-        """What the walk of the articles folder met, given up: some 1 KB a file (a status
-        is a tuple of 19 numbers), which a build should not hold past loading."""
+        """What the walk of the articles folder met, given up: a build should not hold
+        it past loading."""
         taken = self.articles[:]
         self.articles.clear()
         return taken

@@ -4,6 +4,7 @@ neighbours, related reports and the countries each text mentions."""
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import sys
 from collections import defaultdict
@@ -67,8 +68,10 @@ class Archive:
         return tuple((tag, self.topic_slugs[topic_key(tag)]) for tag in article.tags)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def topic_key(tag: str) -> str:
     """A tag as one topic: case and runs of spaces do not matter."""
+    # Remembered: an archive has few tags, asked for 800,000 times in a build of 100,000.
     return " ".join(tag.split()).casefold()
 
 

@@ -35,7 +35,7 @@ from typing import Any
 from newsgen.deps import RACY_NS
 from newsgen.enrich import RelatedMemo
 from newsgen.errors import BuildWarning
-from newsgen.files import inside
+from newsgen.files import FileStatus, inside
 from newsgen.model import Article
 
 STATE_FILE = "state.sqlite"
@@ -298,7 +298,7 @@ class BuildState:
             self.write(change)
         return gone
 
-    def relative(self, path: Path) -> str:
+    def relative(self, path: Path | str) -> str:
         """A record's key: its path in the project, so a moved checkout still finds it."""
         found = inside(path, self.root) if self.root is not None else None
         return found if found is not None else str(path)
@@ -358,7 +358,7 @@ class RecordCache:
                 entries[key] = None
         self.entries = entries
 
-    def by_stat(self, path: Path, stat: os.stat_result) -> CachedRecord | None:
+    def by_stat(self, path: Path | str, stat: os.stat_result | FileStatus) -> CachedRecord | None:
         """The record of an untouched file, which is also kept for the next build."""
         key = self.state.relative(path)
         record = self.entries.get(key)
@@ -380,11 +380,12 @@ class RecordCache:
             return None
         return self._at(key, path, record)
 
-    def _at(self, key: str, path: Path, record: CachedRecord) -> CachedRecord:
+    def _at(self, key: str, path: Path | str, record: CachedRecord) -> CachedRecord:
         """The record with the path the build asks with (the same file by another name)."""
         if str(record.article.path) == str(path):  # pathlib's own equality costs more
             return record
-        record = dataclasses.replace(record, article=dataclasses.replace(record.article, path=path))
+        moved = dataclasses.replace(record.article, path=Path(path))
+        record = dataclasses.replace(record, article=moved)
         self.entries[key] = record
         return record
 
