@@ -22,7 +22,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsgen.errors import BuildWarning
+from newsgen.config import CONFIG_FILE, Config
+from newsgen.errors import BuildWarning, ConfigError
 from newsgen.files import replace_file
 
 _HTML = "html"
@@ -117,6 +118,36 @@ class HtmlCache:
         # An unwritable cache folder is reported once, when the records are saved.
         with contextlib.suppress(OSError):
             replace_file(path, html.encode("utf-8"))
+
+
+def check_cache_folder(config: Config) -> None:
+    """Refuse a cache folder that another folder of the project is, holds or lies in:
+    what the cache writes would be read as articles or templates, or published."""
+    cache = config.path("cache").resolve()
+    root = config.root.resolve()
+    if root.is_relative_to(cache):
+        where = "is" if cache == root else "holds"
+        raise _misplaced(config, f"it {where} the project folder")
+    others = {
+        "source": "the articles folder",
+        "templates": "the templates folder",
+        "static": "the static folder",
+        "output": "the output folder",
+    }
+    for name, what in others.items():
+        folder = config.path(name).resolve()
+        if cache == folder or folder.is_relative_to(cache):
+            raise _misplaced(config, f"it is or holds {what}")
+        if cache.is_relative_to(folder):
+            raise _misplaced(config, f"it is inside {what}")
+
+
+def _misplaced(config: Config, why: str) -> ConfigError:
+    return ConfigError(
+        f"the cache folder cannot be {config.cache}: {why}",
+        config.root / CONFIG_FILE,
+        hint="give 'cache:' a folder of its own; the default is .newsgen-cache",
+    )
 
 
 def _generation(key: str) -> str:

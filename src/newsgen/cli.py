@@ -249,10 +249,11 @@ def _renderer(address: str | None) -> contextlib.AbstractContextManager[Renderer
 
 def _check(config: Config, out: TextIO, err: TextIO) -> int:
     from newsgen.linkcheck import check_folder, check_links
-    from newsgen.pipeline import render_all
+    from newsgen.pipeline import render_site
     from newsgen.write import read_manifest
 
-    files = render_all(config)
+    files, warnings = render_site(config)
+    _print_warnings(warnings, config.root, err)  # under --strict, loading raised them
     problems = check_links(files)
     output = config.path("output")
     built = output.is_dir() and read_manifest(output) is not None
@@ -267,8 +268,9 @@ def _check(config: Config, out: TextIO, err: TextIO) -> int:
     checked = f"{len(files)} pages and files" + (
         f", and the built site in {_shown_folder(output, config.root)}" if built else ""
     )
+    sound = "sound" if not warnings else f"sound, with {len(warnings)} warning(s) above"
     print(
-        f"OK: articles, settings and templates are sound; every link resolves in {checked}.",
+        f"OK: articles, settings and templates are {sound}; every link resolves in {checked}.",
         file=out,
     )
     return EXIT_OK

@@ -188,7 +188,7 @@ def _render_remote(name: str, chunk: _Chunk) -> tuple[list[Rendered], dict[str, 
     def body(article: Article | Document | Notes) -> Markup:
         if isinstance(article, Notes):  # notes travel in the record, not as a file to read
             return render_markdown(
-                article.text, work.config.allow_raw_html, body_id_prefix(article)
+                article.text, work.config.allow_raw_html, body_id_prefix(article), article.path
             )
         key = body_key(article)
         kind, value = chunk.bodies[key]
@@ -196,7 +196,8 @@ def _render_remote(name: str, chunk: _Chunk) -> tuple[list[Rendered], dict[str, 
             return clean_cached(value, work.config.allow_raw_html, body_id_prefix(article))
         if kind == "error":
             raise value
-        html = render_markdown(value, work.config.allow_raw_html, body_id_prefix(article))
+        prefix = body_id_prefix(article)
+        html = render_markdown(value, work.config.allow_raw_html, prefix, article.path)
         fresh[key] = str(html)
         return html
 

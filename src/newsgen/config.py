@@ -6,7 +6,7 @@ from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from newsgen.errors import BuildWarning, ConfigError
+from newsgen.errors import BuildWarning, ConfigError, raise_if_any
 from newsgen.urls import DEFAULT_PERMALINK, check_permalink
 
 CONFIG_FILE = "newsgen.yaml"
@@ -95,13 +95,45 @@ def load_config(
         values, warnings = _read_config_file(config_path)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = replace(Config(root=root), **values)
+    if config.strict:  # a misspelt setting would otherwise pass a strict build unnoticed
+        raise_if_any(ConfigError(w.message, w.path, w.line) for w in warnings)
     _check_language(config, config_path)
     problem = check_permalink(config.permalink)
     if problem:
         raise ConfigError(problem, config_path, hint=f"the default is {DEFAULT_PERMALINK}")
-    if config.base_url and not config.base_url.endswith("/"):
-        config = replace(config, base_url=config.base_url + "/")
+    for name in _COUNTS:
+        if (count := getattr(config, name)) < 1:
+            raise ConfigError(f"'{name}' must be 1 or more, not {count}", config_path)
+    if config.base_url:
+        problem = _base_url_problem(config.base_url)
+        if problem:
+            hint = "for example https://example.org/archive/"
+            raise ConfigError(f"'base_url' {problem}: {config.base_url}", config_path, hint=hint)
+        if not config.base_url.endswith("/"):
+            config = replace(config, base_url=config.base_url + "/")
     return config, warnings
+
+
+_COUNTS = ("feed_size", "latest_count", "country_page_size")
+"""Settings that count articles: none of them can be zero or fewer."""
+
+
+def _base_url_problem(url: str) -> str | None:
+    """What keeps a text from being the address a site is published at, if anything."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # a port that is not a number raises here
+    except ValueError:
+        return "is not an address"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be a whole address, starting http:// or https://"
+    if parts.username is not None or parts.password is not None:
+        return "must not hold a user name or password: it is published on every page"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "must end at its path, with no '?' or '#' part"
+    return None
 
 
 def _read_config_file(path: Path) -> tuple[dict[str, Any], list[BuildWarning]]:

@@ -98,6 +98,8 @@ class Notes:
     """The address its ids are made from: its article's, marked as the notes'."""
     body_digest: str
     """sha256 of the text: with url, the key of its rendered HTML in the body cache."""
+    path: Path | None = None
+    """The article file they are in, for the errors their Markdown meets."""
 
 
 @dataclass(frozen=True)

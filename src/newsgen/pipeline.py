@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from newsgen.cache import (
     BuildInfo,
     HtmlCache,
+    check_cache_folder,
     prune_html_cache,
     read_build_info,
     save_build_info,
@@ -93,6 +94,7 @@ def build(
     """
     started = time.perf_counter()
     check_output_folder(config, force)
+    check_cache_folder(config)
     output = real_output(config.path("output"))  # through a symlinked folder, to its target
     collector = Collector(long_lived=state is not None)  # a kept state: the dev server
     with lock_output(output, wait=wait, on_wait=on_wait), collector:
@@ -428,10 +430,16 @@ def render_changed(
 
 
 def render_all(config: Config) -> dict[str, bytes]:
-    """Every page of the site in memory, written nowhere: for `check` and for tests."""
+    """Every page of the site in memory, written nowhere: for tests."""
+    return render_site(config)[0]
+
+
+def render_site(config: Config) -> tuple[dict[str, bytes], list[BuildWarning]]:
+    """Every page of the site in memory, written nowhere, and the warnings loading met:
+    for `check`."""
     from newsgen.pages import plan_pages, static_files
 
-    archive, _ = load_archive(config, use_cache=False)
+    archive, warnings = load_archive(config, use_cache=False)
     pages = plan_pages(archive, config)
     files: dict[str, bytes] = {}
     for page, _, data in render_changed(
@@ -443,7 +451,7 @@ def render_all(config: Config) -> dict[str, bytes]:
             files[page.url] = data or b""
     for url, path in static_files(config):
         files[url] = _read_input(path)
-    return files
+    return files, warnings
 
 
 # --- where pages render: this process, a pool of forked ones, or a cluster ---------------
@@ -623,7 +631,7 @@ def _body_renderer(
             except OSError as exc:
                 message = f"cannot read it: {exc.strerror or exc}"
                 raise ContentError(message, record.path) from None
-        html = render_markdown(text, config.allow_raw_html, body_id_prefix(record))
+        html = render_markdown(text, config.allow_raw_html, body_id_prefix(record), record.path)
         cache.put(key, str(html))
         return html
 

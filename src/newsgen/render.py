@@ -28,7 +28,7 @@ from newsgen import cite, urls
 from newsgen import data as open_data
 from newsgen.config import Config
 from newsgen.countries import country_name, region_name
-from newsgen.errors import TemplateError
+from newsgen.errors import ContentError, TemplateError
 from newsgen.frontmatter import CONTROL_CHARACTERS
 from newsgen.locales import parse_locale
 from newsgen.model import Article, Document, Notes, Page
@@ -58,14 +58,26 @@ _ALLOWED_ATTRIBUTES = {
 _URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def render_markdown(text: str, allow_raw_html: bool, id_prefix: str = "body") -> Markup:
+def render_markdown(
+    text: str, allow_raw_html: bool, id_prefix: str = "body", path: Path | None = None
+) -> Markup:
     """An article body as HTML; raw HTML in it is sanitized unless the site trusts it.
 
     The ids Markdown makes (footnotes: ``fn-PREFIX-1``, ``fnref-PREFIX-1``) carry id_prefix,
     so two bodies on one page cannot clash; an author's own id attributes are sanitized away.
+    path: the file the text is from, which an error names.
     """
     converter, marker = _markdown()
-    rendered = converter.reset().convert(text)
+    try:
+        rendered = converter.reset().convert(text)
+    except RecursionError:
+        # Python-Markdown parses nested blocks by recursion: some 200 lists or quotes one
+        # inside another exhaust Python's stack.
+        raise ContentError(
+            "the text nests too deeply to render (lists or quotes hundreds of levels "
+            "inside one another)",
+            path,
+        ) from None
     if not allow_raw_html:
         import nh3  # here, not above: a build that renders no body need not load it
 
@@ -123,7 +135,7 @@ def clean_cached(html: str, allow_raw_html: bool, id_prefix: str) -> Markup:
 def notes_of(article: Article, text: str) -> Notes:
     """An article's notes as a record the body renderer takes; their ids differ from the body's."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Notes(text, article.url.removesuffix(".html") + "-notes.html", digest)
+    return Notes(text, article.url.removesuffix(".html") + "-notes.html", digest, article.path)
 
 
 def body_id_prefix(article: Article | Document | Notes) -> str:
@@ -269,7 +281,7 @@ def _compiled_generation() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-COMPILED_FOLDER = "templates"
+COMPILED_FOLDER = "jinja"
 """Where the cache folder keeps compiled templates."""
 
 
@@ -439,14 +451,26 @@ class ShippedTemplates(jinja2.FileSystemLoader):
     in a template names the same file and line wherever the page rendered.
     """
 
-    def __init__(self, searchpath: list[str], sources: dict[str, tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        searchpath: list[str],
+        sources: dict[str, tuple[str, str]],
+        unreadable: dict[str, tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__(searchpath)
         self.sources = sources
+        self.unreadable = unreadable or {}
+        """Files of the template folders that could not be read as text: what is wrong,
+        and the file. Only a page that uses one fails, naming it; the rest (a stray
+        image in templates/, say) are no template of ours."""
 
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
         """A template's source and the file it was read from."""
+        if template in self.unreadable:
+            problem, filename = self.unreadable[template]
+            raise TemplateError(problem, Path(filename))
         try:
             source, filename = self.sources[template]
         except KeyError:
@@ -463,11 +487,21 @@ def ship_templates(env: jinja2.Environment) -> ShippedTemplates:
     loader = env.loader
     assert loader is not None
     searchpath = list(loader.searchpath) if isinstance(loader, jinja2.FileSystemLoader) else []
-    sources = {}
+    sources: dict[str, tuple[str, str]] = {}
+    unreadable: dict[str, tuple[str, str]] = {}
     for name in loader.list_templates():
-        source, filename, _ = loader.get_source(env, name)
-        sources[name] = (source, filename or name)
-    return ShippedTemplates([str(folder) for folder in searchpath], sources)
+        try:
+            source, filename, _ = loader.get_source(env, name)
+        except UnicodeDecodeError:
+            unreadable[name] = ("cannot read the template: it is not UTF-8 text", name)
+        except OSError as exc:
+            unreadable[name] = (f"cannot read the template: {exc.strerror or exc}", name)
+        else:
+            sources[name] = (source, filename or name)
+    # The file each unreadable name stands for, as the loader would have found it.
+    for name, (problem, _) in unreadable.items():
+        unreadable[name] = (problem, str(_template_path(env, name)))
+    return ShippedTemplates([str(folder) for folder in searchpath], sources, unreadable)
 
 
 # --- outputs made by code, not templates --------------------------------------------------

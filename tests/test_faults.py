@@ -1,0 +1,147 @@
+"""Faults a user can make in settings, templates and texts: one clear message, nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from newsgen.cli import main
+from newsgen.config import Config
+
+from .conftest import article_text, make_site, snapshot
+
+GOOD = article_text("A good article", countries="[Uzbekistan]")
+
+
+def _run(root: Path, *args: str) -> int:
+    return main(["--root", str(root), *args])
+
+
+@pytest.mark.parametrize(
+    ("cache", "why"),
+    [
+        (".", "it is the project folder"),
+        ("..", "it holds the project folder"),
+        ("_site", "it is or holds the output folder"),
+        ("_site/cache", "it is inside the output folder"),
+        ("articles", "it is or holds the articles folder"),
+        ("templates/cache", "it is inside the templates folder"),
+        ("static", "it is or holds the static folder"),
+    ],
+)
+def test_a_cache_folder_inside_another_folder_of_the_project_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cache: str, why: str
+) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD}, f"cache: {cache}\n")
+    before = snapshot(tmp_path)
+
+    assert _run(config.root, "build") == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith(f"newsgen.yaml: the cache folder cannot be {cache}: {why}")
+    assert snapshot(tmp_path) == before  # nothing written, nowhere
+
+
+def test_a_cache_folder_of_its_own_anywhere_is_taken(tmp_path: Path) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD}, "cache: ../elsewhere/cache\n")
+    assert _run(config.root, "build") == 0
+    assert (tmp_path / "elsewhere" / "cache" / "state.sqlite").is_file()
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("feed_size: 0", "'feed_size' must be 1 or more, not 0"),
+        ("latest_count: -1", "'latest_count' must be 1 or more, not -1"),
+        ("country_page_size: 0", "'country_page_size' must be 1 or more, not 0"),
+        ("base_url: example.org", "'base_url' must be a whole address, starting http://"),
+        ("base_url: ftp://example.org/", "'base_url' must be a whole address, starting http://"),
+        ("base_url: 'https://e.org/a?x=1'", "'base_url' must end at its path, with no '?'"),
+        ("base_url: 'https://e.org/a#top'", "'base_url' must end at its path, with no '?'"),
+        ("base_url: 'https://u:p@e.org/'", "'base_url' must not hold a user name or password"),
+        ("base_url: 'https://e.org:port/'", "'base_url' is not an address"),
+    ],
+)
+def test_a_setting_out_of_its_range_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, message: str
+) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD})
+    (config.root / "newsgen.yaml").write_text(setting + "\n")
+    assert _run(config.root, "build") == 1
+    assert capsys.readouterr().err.startswith(f"newsgen.yaml: {message}")
+    assert not config.path("output").exists()
+
+
+def test_a_base_url_without_its_last_slash_is_taken(tmp_path: Path) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD}, "base_url: https://e.org/archive\n")
+    assert _run(config.root, "build") == 0
+    assert "https://e.org/archive/about.html" in (config.path("output") / "sitemap.xml").read_text()
+
+
+@pytest.mark.parametrize("how", [["build", "--strict"], ["build"]])
+def test_a_misspelt_setting_fails_a_strict_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], how: list[str]
+) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD})
+    settings = "titel: Misspelt\n" + ("" if "--strict" in how else "strict: true\n")
+    (config.root / "newsgen.yaml").write_text(settings)
+
+    assert _run(config.root, *how) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith("newsgen.yaml: unknown setting 'titel'")
+    assert "1 error(s); nothing was written." in err
+    assert not config.path("output").exists()
+
+
+def test_check_shows_the_warnings_of_articles(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": GOOD, "b.md": article_text("B", foo="bar")})
+
+    assert _run(config.root, "check") == 0
+    out, err = capsys.readouterr()
+    assert "articles/b.md:5: warning: unknown field 'foo' is ignored" in err
+    assert "sound, with 1 warning(s) above" in out
+
+    assert _run(config.root, "check", "--strict") == 1
+
+
+def test_a_template_that_is_not_text_fails_only_the_pages_that_use_it(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": GOOD})
+    templates = config.root / "templates"
+    (templates / "unused.html").write_bytes(b"caf\xe9 {{ x }}")  # Latin-1, used by no page
+    (templates / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert _run(config.root, "build") == 0
+    built = snapshot(config.path("output"))
+
+    (templates / "robots.txt").write_bytes(b"User-agent: *\nDisallow: /caf\xe9/\n")
+    assert _run(config.root, "build") == 1
+
+    err = capsys.readouterr().err
+    assert "templates/robots.txt: cannot read the template: it is not UTF-8 text" in err
+    assert "Traceback" not in err
+    assert snapshot(config.path("output")) == built
+
+
+@pytest.mark.parametrize("where", ["body", "notes"])
+def test_a_text_nested_past_what_markdown_can_parse_names_its_file(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    deep = "\n".join("    " * level + "- item" for level in range(300))
+    if where == "body":
+        text = article_text("Deep", body=deep + "\n")
+    else:
+        notes = "\n".join("  " + line for line in deep.splitlines())
+        text = article_text("Deep", notes="|\n" + notes)
+    config = site({"a.md": GOOD, "deep.md": text})
+
+    assert _run(config.root, "build") == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith("articles/deep.md: the text nests too deeply to render")
+    assert not config.path("output").exists()
