@@ -13,6 +13,7 @@ import yaml
 
 from newsgen.config import Config
 from newsgen.errors import BuildFailed
+from newsgen.outlets import Outlet, outlets
 from newsgen.pipeline import build
 
 from .conftest import article_text
@@ -212,3 +213,70 @@ def test_the_real_archive_labels_every_link_with_its_site(tmp_path: Path) -> Non
         assert ("No notes were recorded." in page.read_text(encoding="utf-8")) == (
             "notes" not in data
         )
+
+
+def _two_outlets() -> tuple[Outlet, Outlet]:
+    """Two publishers of the table of outlets, each with a site of its own."""
+    first, second = [outlet for outlet in outlets() if outlet.domains][:2]
+    return first, second
+
+
+def _misattributed_cases() -> list[tuple[dict[str, str], str]]:
+    one, other = _two_outlets()
+    elsewhere = f"https://news.{other.domains[0]}/2021/10/14/report"
+    return [
+        # The publisher's name over a link to another publisher's copy.
+        (
+            {"source": one.name, "source_url": elsewhere},
+            f"'source_url' is on news.{other.domains[0]}, a site of {other.name}, "
+            f"not of {one.name}",
+        ),
+        # A copy credited to the site it was found on, leading to a third party's site.
+        (
+            {"source": one.name, "via": "a press digest", "via_url": elsewhere},
+            f"'via_url' is on news.{other.domains[0]}, a site of {other.name}, "
+            "not of a press digest",
+        ),
+        # A snapshot is not the original.
+        (
+            {
+                "source": one.name,
+                "source_url": f"https://web.archive.org/web/2021/https://{one.domains[0]}/x",
+            },
+            "'source_url' is a web archive's copy (web.archive.org), not the original",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("fields", "message"), _misattributed_cases())
+def test_an_address_on_another_publishers_site_is_an_error_at_its_line(
+    site: Callable[..., Config], fields: dict[str, str], message: str
+) -> None:
+    config = site({"a.md": article_text(**fields)})
+    with pytest.raises(BuildFailed) as caught:
+        build(config)
+    (error,) = caught.value.errors
+    assert error.path is not None and error.path.name == "a.md"
+    text = article_text(**fields).splitlines()
+    url_field = message.split("'")[1]
+    assert text[(error.line or 0) - 1].startswith(f"{url_field}:")
+    assert error.message == message
+
+
+def test_an_address_on_the_publishers_own_site_under_any_of_its_names_is_taken(
+    site: Callable[..., Config],
+) -> None:
+    one, other = _two_outlets()
+    config = site(
+        {
+            "a.md": article_text(
+                source=one.names[-1],  # as pages write it
+                source_url=f"https://www.{one.domains[-1]}/2021/report",
+                via=other.name,
+                via_url=f"https://{other.domains[0]}/copy",
+                archived_url=f"https://web.archive.org/web/2021/https://{one.domains[-1]}/x",
+            ),
+            "b.md": article_text("Unknown publisher", source_url="https://example.org/a"),
+        }
+    )
+    assert build(config).articles == 2

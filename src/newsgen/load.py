@@ -34,6 +34,7 @@ from newsgen.frontmatter import (
     split_front_matter,
 )
 from newsgen.model import Article, Document
+from newsgen.outlets import host_of, is_web_archive, outlet_named, outlet_of_url
 from newsgen.state import CachedRecord, MentionCache, RecordCache
 from newsgen.urls import ABOUT, make_slug, permalink
 
@@ -111,7 +112,39 @@ def check_fields(
             values[row.name] = row.validate(value, where)
         except Invalid as exc:
             errors.extend(ContentError(m, path, n or line, h) for m, h, n in exc.problems)
+    errors.extend(_misattributed(path, values, located))
     return values, errors, warnings
+
+
+def _misattributed(path: Path, values: dict[str, Any], located: Located) -> list[ContentError]:
+    """Addresses that would send a reader from one publisher's name to another's page.
+
+    A page shows 'source_url' as the publisher's own copy and 'via_url' as where the
+    text was found: an address on a site the table of outlets gives to another publisher,
+    or a web archive's snapshot given as the original, would be a link that misleads.
+    """
+    problems: list[ContentError] = []
+    for name_field, url_field in (("source", "source_url"), ("via", "via_url")):
+        url, named = values.get(url_field), values.get(name_field)
+        if not url:
+            continue
+        line = located.lines.get(url_field, 1)
+        if url_field == "source_url" and is_web_archive(url):
+            message = f"'source_url' is a web archive's copy ({host_of(url)}), not the original"
+            hint = "give it as 'archived_url', and the publisher's own address as 'source_url'"
+            problems.append(ContentError(message, path, line, hint))
+            continue
+        site = outlet_of_url(url)
+        if site is None or named is None or outlet_named(named) is site:
+            continue
+        message = f"'{url_field}' is on {host_of(url)}, a site of {site.name}, not of {named}"
+        if url_field == "source_url":
+            hint = "'source_url' is the original on its publisher's site; a copy found "
+            hint += "elsewhere goes in 'via' and 'via_url'"
+        else:
+            hint = f"'via' names the site the copy was found on: {site.name}?"
+        problems.append(ContentError(message, path, line, hint))
+    return problems
 
 
 def _unknown_and_todo(

@@ -12,10 +12,10 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
-from urllib.parse import urlsplit
 
-import yaml
+from newsgen.outlets import Outlet, outlet_named, outlet_of_url, outlets
+
+__all__ = ["FoundSource", "Outlet", "find_source", "outlet_named", "outlet_of_url", "outlets"]
 
 # How far into the first paragraph a dateline's credit may stand.
 _DATELINE_REACH = 160
@@ -24,40 +24,11 @@ _MASTHEAD_LINES = 4
 
 
 @dataclass(frozen=True)
-class Outlet:
-    """A publisher: its name in drafts, how pages write it, its web sites."""
-
-    name: str
-    names: tuple[str, ...]
-    domains: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class FoundSource:
     """A publisher and the words it was recognised from."""
 
     name: str
     evidence: str
-
-
-@functools.cache
-def outlets() -> tuple[Outlet, ...]:
-    """The table of outlets, read once."""
-    text = resources.files("newsgen").joinpath("data/outlets.yaml").read_text("utf-8")
-    rows = yaml.safe_load(text)
-    return tuple(
-        Outlet(str(row["name"]), tuple(str(n) for n in row["names"]), tuple(row["domains"]))
-        for row in rows
-    )
-
-
-@functools.cache
-def _by_name() -> dict[str, Outlet]:
-    table: dict[str, Outlet] = {}
-    for outlet in outlets():
-        for name in (outlet.name, *outlet.names):
-            table.setdefault(name.casefold(), outlet)
-    return table
 
 
 @functools.cache
@@ -88,21 +59,6 @@ def _named_line(kind: str) -> re.Pattern[str]:
         rf"(?:©|\(c\)|copyright)[^\w]*(?:[\d–—-]+[.,]?\s*)?(?:АО\s*)?[«\"]?(?P<n>{alt})(?![\w])",
         re.I,
     )
-
-
-def outlet_named(name: str) -> Outlet | None:
-    """The outlet a name stands for ('Anadolu Ajansı' → Anadolu Agency), if the table has it."""
-    return _by_name().get(name.strip().casefold())
-
-
-def outlet_of_url(url: str) -> Outlet | None:
-    """The outlet whose site an address is on, if the table has it."""
-    host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
-    host = host.removeprefix("www.")
-    for outlet in outlets():
-        if any(host == d or host.endswith("." + d) for d in outlet.domains):
-            return outlet
-    return None
 
 
 def find_source(
