@@ -79,6 +79,12 @@ def test_a_remaining_collision_names_both_files(
         ("c:{slug}.html", "'permalink' may not hold ':' or '\\'"),
         ("news/{year}:{month}/{slug}.html", "'permalink' may not hold ':'"),
         ("news\\{slug}.html", "'permalink' may not hold ':' or '\\'"),
+        ("{slug!r}.html", "'permalink' fields take no format: write {slug}, not {slug!r}"),
+        ("{slug:.1}.html", "'permalink' fields take no format: write {slug}, not {slug:.1}"),
+        ("{year:>6}/{slug}.html", "'permalink' fields take no format: write {year}"),
+        ("{slug} x.html", "'permalink' may hold, besides its fields, only ASCII letters"),
+        ("news?/{slug}.html", "'permalink' may hold, besides its fields, only ASCII letters"),
+        ("статьи/{slug}.html", "'permalink' may hold, besides its fields, only ASCII letters"),
     ],
 )
 def test_a_bad_pattern_is_a_settings_error(

@@ -69,12 +69,31 @@ def permalink(pattern: str, date: dt.date, slug: str, language: str) -> str:
     )
 
 
+# What a permalink may say around its fields: an address's own characters, which need no
+# escaping in a link and make file names every system can hold.
+_PERMALINK_TEXT = re.compile(r"[A-Za-z0-9._/-]*")
+
+
 def check_permalink(pattern: str) -> str | None:
     """What is wrong with a permalink pattern, or None when it is sound."""
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None}
+        parsed = list(string.Formatter().parse(pattern))
     except ValueError as exc:
         return f"'permalink' is not a pattern: {exc}"
+    names = {name for _, name, _, _ in parsed if name is not None}
+    for literal, name, spec, conversion in parsed:
+        if name is not None and (spec or conversion):
+            # Each field is text made to measure; a format or a conversion could only
+            # cut a slug short (two articles on one page) or pad it with spaces.
+            written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            return f"'permalink' fields take no format: write {{{name}}}, not {{{written}}}"
+        if ":" in literal or "\\" in literal:
+            return _NO_COLON
+        if not _PERMALINK_TEXT.fullmatch(literal):
+            return (
+                "'permalink' may hold, besides its fields, only ASCII letters, digits and "
+                f"'-', '_', '.', '/': not {literal!r}"
+            )
     unknown = names - set(PERMALINK_FIELDS)
     if unknown:
         known = ", ".join(f"{{{n}}}" for n in PERMALINK_FIELDS)
@@ -92,8 +111,11 @@ def check_permalink(pattern: str) -> str | None:
         # A link whose first part holds a colon reads as a scheme ("c:x.html"), a file name
         # with one cannot be checked out on Windows, and a page's address is a key of the
         # build state beside keys like "c:FR" (see pages.article_keys).
-        return "'permalink' may not hold ':' or '\\'"
+        return _NO_COLON
     return None
+
+
+_NO_COLON = "'permalink' may not hold ':' or '\\'"
 
 
 def data_url(format_name: str, year: int) -> str:
