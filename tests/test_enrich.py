@@ -112,6 +112,26 @@ def test_topic_slugs_never_clash_or_take_the_index_page() -> None:
     assert "index" not in slugs
 
 
+def test_a_topic_keeps_its_address_when_a_tag_of_the_same_slug_joins_the_archive() -> None:
+    first = [_record("a", "2020-01-01", tags="C#"), _record("b", "2020-02-01", tags="C++")]
+    before = build_archive(first).topic_slugs
+    # Later tags whose slugs clash with both, sorting before, between and after them.
+    joined = [
+        *first,
+        _record("c", "2020-03-01", tags="C+"),
+        _record("d", "2020-04-01", tags="C"),
+        _record("e", "2020-05-01", tags="C--"),
+    ]
+    after = build_archive(joined).topic_slugs
+
+    assert {key: after[key] for key in before} == before
+    assert before["c#"] == "c"  # the first used has the bare slug
+    assert len(set(after.values())) == len(after) == 5
+    # A mark of the tag's own text: the same in any archive that holds the tag.
+    alone = build_archive([_record("x", "2019-01-01", tags="C"), joined[2]]).topic_slugs
+    assert alone["c+"] == after["c+"]
+
+
 def test_a_story_is_titled_by_its_story_title_or_its_earliest_report() -> None:
     archive = build_archive(
         [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import itertools
 import sys
 from collections import defaultdict
@@ -124,7 +125,14 @@ def _story(key: str, articles: tuple[Article, ...]) -> Story:
 
 
 def _topics(articles: tuple[Article, ...]) -> tuple[dict[str, Topic], dict[str, str]]:
-    """Topics by slug, and each folded tag's slug; two tags whose slugs clash get -2, -3…"""
+    """Topics by slug, and each folded tag's slug.
+
+    Tags whose slugs clash ('C#', 'C++' and 'C+' all make 'c') keep their addresses when
+    another joins them: the tag used first (in timeline order) has the bare slug, and each
+    later one the slug with a mark of its own text, whatever else the archive holds.
+    Numbered in turn instead, a new tag sorting among them moved the others' pages, and
+    a link to one topic led to another.
+    """
     names: dict[str, str] = {}
     languages: dict[str, str] = {}
     members: defaultdict[str, list[Article]] = defaultdict(list)
@@ -137,12 +145,12 @@ def _topics(articles: tuple[Article, ...]) -> tuple[dict[str, Topic], dict[str, 
                 members[key].append(article)
     slugs: dict[str, str] = {}
     taken = {"index"}  # topics/index.html is the list of topics
-    for key in sorted(names):
+    for key in names:  # in the order of first use: articles come in timeline order
         base = make_slug(names[key], languages[key]) or "topic"
-        slug, n = base, 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
+        slug = base
+        if slug in taken:
+            mark = hashlib.sha256(key.encode()).hexdigest()
+            slug = next(s for n in range(6, 65) if (s := f"{base}-{mark[:n]}") not in taken)
         taken.add(slug)
         slugs[key] = slug
     order = sorted(names, key=lambda k: (names[k].casefold(), k))
