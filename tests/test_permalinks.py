@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from newsgen import urls
 from newsgen.cli import main
 from newsgen.config import Config
 from newsgen.linkcheck import check_folder
@@ -115,3 +116,27 @@ def test_an_article_at_a_page_of_the_site_names_its_file(
     assert code == 1
     assert err[0].startswith(f"articles/a.md:1: its page {title.lower()}.html is also the address")
     assert "Traceback" not in "\n".join(err)
+
+
+def test_story_keys_that_differ_only_in_case_are_an_error_at_each_story(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site(
+        {
+            "a.md": article_text("First report", story="Election"),
+            "b.md": article_text("Second report", date="2021-10-15", story="election"),
+            "c.md": article_text("Third report", date="2021-10-16", story="election"),
+        }
+    )
+    assert main(["--root", str(config.root), "build"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    upper, lower = urls.story_url("Election"), urls.story_url("election")
+    assert sorted(err[:2]) == [
+        f"articles/a.md:1: its story 'Election' makes the page {upper}, which differs only in "
+        f"case from {lower}: a file system that ignores case holds only one of them "
+        "(write the story's key the same way in each of its articles)",
+        f"articles/b.md:1: its story 'election' makes the page {lower}, which differs only in "
+        f"case from {upper}: a file system that ignores case holds only one of them "
+        "(write the story's key the same way in each of its articles)",
+    ]
+    assert not config.path("output").exists()

@@ -66,15 +66,29 @@ def find_address_clashes(pages: Sequence[Page]) -> list[NewsgenError]:
         if len(group) < 2:
             continue
         for page in group:
+            other = next(p for p in group if p is not page)
             article = page.context.get("article") if page.template == "article.html" else None
             if isinstance(article, Article):
-                other = next(p for p in group if p is not page)
                 errors.append(
                     ContentError(
                         f"its page {page.url} is also the address of the {other.template} page",
                         article.path,
                         1,
                         hint="give it its own 'slug:', or change the permalink pattern",
+                    )
+                )
+            elif page.template == "story.html" and page.context["articles"]:
+                # Story keys are the author's own text: 'Election' and 'election' are two
+                # stories whose pages one folder cannot hold where case does not count.
+                first = page.context["articles"][0]
+                errors.append(
+                    ContentError(
+                        f"its story '{first.story}' makes the page {page.url}, which differs "
+                        f"only in case from {other.url}: a file system that ignores case "
+                        "holds only one of them",
+                        first.path,
+                        1,
+                        hint="write the story's key the same way in each of its articles",
                     )
                 )
     return errors
