@@ -3,6 +3,7 @@ labelled with one publisher while it leads to another's site."""
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,8 +14,9 @@ import yaml
 
 from newsgen.config import Config
 from newsgen.errors import BuildFailed
+from newsgen.model import Article
 from newsgen.outlets import Outlet, outlets
-from newsgen.pipeline import build
+from newsgen.pipeline import build, load_archive
 
 from .conftest import article_text
 from .sites import PROJECT, build_real
@@ -280,3 +282,45 @@ def test_an_address_on_the_publishers_own_site_under_any_of_its_names_is_taken(
         }
     )
     assert build(config).articles == 2
+
+
+def test_each_version_of_a_story_names_its_publisher_and_one_page_stands_for_a_language(
+    site: Callable[..., Config],
+) -> None:
+    reports = {
+        "en.md": ("Talks resume", "en", "Example Wire"),
+        "de-1.md": ("Gespräche gehen weiter", "de", "Erste Zeitung"),
+        "de-2.md": ("Verhandlungen wieder aufgenommen", "de", "Zweite Zeitung"),
+        "ru.md": ("Переговоры продолжаются", "ru", "Пример"),
+    }
+    config = site(
+        {
+            name: article_text(title, source=source, language=language, story="talks")
+            for name, (title, language, source) in reports.items()
+        }
+    )
+    build(config)
+    archive, _ = load_archive(config, use_cache=False)
+    by_url = {a.url: a for a in archive.articles}
+    shared = {
+        lang for _, lang, _ in reports.values() if [r[1] for r in reports.values()].count(lang) > 1
+    }
+    for article in archive.articles:
+        page = lxml.html.parse(str(config.path("output") / article.url)).getroot()
+
+        def target(href: str, here: str = article.url) -> Article:
+            return by_url[posixpath.normpath(posixpath.join(posixpath.dirname(here), href))]
+
+        versions = page.xpath('//p[@class="versions"]/a')
+        # Every report in another language is linked, naming its language and publisher.
+        assert sorted(target(a.get("href")).url for a in versions) == sorted(
+            a.url for a in archive.articles if a.language != article.language
+        )
+        for link in versions:
+            assert target(link.get("href")).source in link.text_content()
+        alternates = page.xpath('//link[@rel="alternate"][@hreflang]')
+        languages = [link.get("hreflang") for link in alternates]
+        assert len(languages) == len(set(languages))  # one page stands for each language
+        assert not shared & set(languages) - {article.language}
+        for link in alternates:
+            assert target(link.get("href")).language == link.get("hreflang")
