@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -145,3 +146,72 @@ def test_a_text_nested_past_what_markdown_can_parse_names_its_file(
     err = capsys.readouterr().err
     assert err.startswith("articles/deep.md: the text nests too deeply to render")
     assert not config.path("output").exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda p: p.symlink_to(p.parent / "nowhere.yaml"), "this link points to nothing"),
+        (lambda p: p.mkdir(), "this is a folder, not a file"),
+        (lambda p: os.mkfifo(p), "this is a pipe, a socket or a device, not a file"),
+    ],
+)
+def test_settings_that_are_not_a_file_are_an_error_not_the_defaults(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make: Callable[[Path], object],
+    problem: str,
+) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD})
+    make(config.root / "newsgen.yaml")
+    assert _run(config.root, "build") == 1
+    assert capsys.readouterr().err.startswith(f"newsgen.yaml: cannot read the settings: {problem}")
+    assert not config.path("output").exists()
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda p: p.symlink_to(p.parent / "nowhere.md"), "this link points to nothing"),
+        (lambda p: p.symlink_to(p.parent.parent / "outside.md"), "this link points outside"),
+        (lambda p: p.mkdir(), "this is a folder, not a file"),
+    ],
+)
+def test_an_about_page_that_is_not_a_file_of_the_project_is_an_error(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make: Callable[[Path], object],
+    problem: str,
+) -> None:
+    (tmp_path / "outside.md").write_text("---\ntitle: From elsewhere\n---\nSecret.\n")
+    config = make_site(tmp_path / "project", {"a.md": GOOD})
+    make(config.root / "about.md")
+    assert _run(config.root, "build") == 1
+    assert capsys.readouterr().err.startswith(f"about.md: {problem}")
+    assert not config.path("output").exists()
+
+
+def test_markdown_files_not_named_md_are_named_and_office_lock_files_skipped(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": GOOD, "B.MD": GOOD, "c.markdown": GOOD})
+    (config.root / "articles" / "~$a.md").write_bytes(b"\x05owner\x00\x00\xff")  # a lock file
+    assert _run(config.root, "build") == 0
+    err = capsys.readouterr().err
+    for name in ("B.MD", "c.markdown"):
+        assert f"articles/{name}: warning: not read: an article's file name ends in '.md'" in err
+    assert "~$a.md" not in err
+    assert _run(config.root, "build", "--strict") == 1
+
+
+def test_an_articles_folder_that_is_a_file_says_so(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": GOOD})
+    source = config.path("source")
+    for path in source.iterdir():
+        path.unlink()
+    source.rmdir()
+    source.write_text("not a folder")
+    assert _run(config.root, "build") == 1
+    assert capsys.readouterr().err.startswith("articles: the articles folder is not a folder")

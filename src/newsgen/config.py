@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from newsgen.errors import BuildWarning, ConfigError, raise_if_any
+from newsgen.files import look_at
 from newsgen.urls import DEFAULT_PERMALINK, check_permalink
 
 CONFIG_FILE = "newsgen.yaml"
@@ -91,7 +92,10 @@ def load_config(
     config_path = root / CONFIG_FILE
     values: dict[str, Any] = {}
     warnings: list[BuildWarning] = []
-    if config_path.is_file():
+    found = look_at(config_path)
+    if found is not None and found.kind == "problem":  # never a silent fall back to defaults
+        raise ConfigError(f"cannot read the settings: {found.problem}", config_path)
+    if found is not None:
         values, warnings = _read_config_file(config_path)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = replace(Config(root=root), **values)

@@ -144,6 +144,33 @@ def _examine(entry: os.DirEntry[str], relative: str, within: str | None) -> Foun
     return Found(relative, entry.path, "problem", problem=reason)
 
 
+def look_at(path: Path, within: Path | None = None) -> Found | None:
+    """One file the project names (its settings, its about page), as the walker sees a file:
+    None when there is nothing of that name; a problem when it is not a regular file, or
+    is a link out of within (when given) or to nothing."""
+    name = str(path)
+    try:
+        info = os.lstat(name)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return Found(path.name, name, "problem", problem=_reason(exc))
+    if stat.S_ISLNK(info.st_mode):
+        target = os.path.realpath(name)
+        inside = os.path.realpath(within) if within is not None else None
+        if inside is not None and os.path.commonpath([target, inside]) != inside:
+            reason = f"this link points outside {os.path.basename(inside)}/: {target}"
+            return Found(path.name, name, "problem", problem=reason)
+        try:
+            info = os.stat(name)
+        except OSError as exc:
+            return Found(path.name, name, "problem", problem=_link_reason(name, exc))
+    if stat.S_ISREG(info.st_mode):
+        return Found(path.name, name, "file", FileStatus(info.st_size, info.st_mtime_ns))
+    what = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe, a socket or a device"
+    return Found(path.name, name, "problem", problem=f"this is {what}, not a file")
+
+
 def _link_reason(path: str, exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         return "this link leads round in a loop"

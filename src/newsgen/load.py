@@ -24,7 +24,7 @@ from typing import Any
 from newsgen.config import ABOUT_FILE, Config
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, shown_path
 from newsgen.fields import BY_NAME, FIELDS, Invalid, Where
-from newsgen.files import FileStatus, Found, walk
+from newsgen.files import FileStatus, Found, look_at, walk
 from newsgen.forked import forked_map
 from newsgen.frontmatter import (
     Located,
@@ -235,8 +235,11 @@ def _mentions_in(article: Article) -> tuple[str, ...]:
 def load_about(config: Config) -> tuple[Document | None, list[NewsgenError]]:
     """The about page's record, None when the project has no about.md, or its errors."""
     path = config.root / ABOUT_FILE
-    if not path.is_file():
+    found = look_at(path, within=config.root)  # as an article's file: no link out of the project
+    if found is None:
         return None, []
+    if found.kind == "problem":
+        return None, [ContentError(found.problem, path)]
     try:
         text = read_text(path)
         check_characters(text, path)
@@ -264,29 +267,43 @@ def load_about(config: Config) -> tuple[Document | None, list[NewsgenError]]:
 
 def find_article_files(
     config: Config, found: Iterable[Found] | None = None
-) -> tuple[list[tuple[str, FileStatus]], list[NewsgenError]]:
-    """Every article file under the articles folder with its status, in a stable order, and
-    what cannot be read.
+) -> tuple[list[tuple[str, FileStatus]], list[NewsgenError], list[BuildWarning]]:
+    """Every article file under the articles folder with its status, in a stable order,
+    what cannot be read, and Markdown files that are not read (warnings).
 
-    Hidden names (an editor's lock file ``.#a.md``) are skipped; only regular files are
-    articles, and links are followed only inside the project (see ``files.walk``).
+    Hidden names (an editor's lock file ``.#a.md``) and an office suite's lock files
+    (``~$a.md``) are skipped; only regular files are articles, and links are followed only
+    inside the project (see ``files.walk``).
     found: what a walk of the articles folder just met (deps.scan_inputs), if there was one.
     """
     files: list[tuple[str, FileStatus]] = []
     problems: list[NewsgenError] = []
+    unread: list[BuildWarning] = []
     if found is None:
         found = walk(config.path("source"), follow_within=config.root)
     for one in found:
+        name = one.relative.rpartition("/")[2]
+        if name.startswith(_LOCK_FILE):
+            continue
         if one.kind == "problem" and _may_hold_articles(one.relative):
             problems.append(ContentError(one.problem, Path(one.path)))
-        elif one.kind == "file" and one.relative.endswith(".md"):
+        elif one.kind == "file" and name.endswith(".md"):
             assert isinstance(one.stat, FileStatus)  # the walker gives every file its status
             files.append((one.path, one.stat))
+        elif one.kind == "file" and name.lower().endswith(_MARKDOWN_SUFFIXES):
+            message = "not read: an article's file name ends in '.md' (lower case)"
+            unread.append(BuildWarning(message, Path(one.path)))
     # In pathlib's order (part by part) without a Path for each file: a file whose record
     # is reused never needs one (200,000 Paths made and compared took 0.4 s of adding one
     # article to 100,000).
     files.sort(key=lambda file: file[0].split(os.sep))
-    return files, problems
+    return files, problems, unread
+
+
+_LOCK_FILE = "~$"
+"""How an office suite names the lock file beside a file it has open."""
+_MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn")
+"""Names that Markdown files go by: one of them not ending in '.md' is a file not read."""
 
 
 def _may_hold_articles(relative: str) -> bool:
@@ -381,10 +398,10 @@ def load_articles(
     """
     source = config.path("source")
     if not source.is_dir():
-        return [], [ContentError("the articles folder does not exist", source)], []
+        what = "is not a folder" if os.path.lexists(source) else "does not exist"
+        return [], [ContentError(f"the articles folder {what}", source)], []
     articles: list[Article] = []
-    files, errors = find_article_files(config, found)
-    warnings: list[BuildWarning] = []
+    files, errors, warnings = find_article_files(config, found)
     loaded = [_reuse_or_read(path, cache, stat) for path, stat in files]
     to_parse = [item for item in loaded if isinstance(item, _ToParse)]
     parsed = forked_map(functools.partial(_parse, config=config), to_parse, workers)
