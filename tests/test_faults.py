@@ -215,3 +215,21 @@ def test_an_articles_folder_that_is_a_file_says_so(
     source.write_text("not a folder")
     assert _run(config.root, "build") == 1
     assert capsys.readouterr().err.startswith("articles: the articles folder is not a folder")
+
+
+def test_a_field_a_comment_marks_todo_is_a_warning_and_fails_a_strict_build(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        "---\ntitle: Imported\n"
+        "date: 2024-05-01  # TODO: no date found; today's stands in\n"
+        "source: S\ncountries: [UZ]  # checked\ntags: []  # todo-list\n---\nBody.\n"
+    )
+    config = site({"a.md": GOOD, "imported.md": text})
+    assert _run(config.root, "build") == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "articles/imported.md:3: warning: 'date' is still marked TODO: no date found; "
+        "today's stands in"
+    ]
+    assert _run(config.root, "build", "--strict") == 1
