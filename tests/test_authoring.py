@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.client
 import io
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -284,3 +285,26 @@ def test_serve_serves_folders_and_types(server: DevServer) -> None:
     assert _get(server, "/countries/")[0] == 200
     assert _get(server, "/feeds/all.atom.xml")[0] == 200
     assert _get(server, "/no-such-page.html")[0] == 404
+
+
+def test_serve_on_a_port_it_cannot_have_says_so_in_one_line(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text()})
+    root = ["--root", str(config.root), "serve"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main([*root, "--port", str(port)]) == 2
+    assert capsys.readouterr().err == (
+        f"cannot listen on 127.0.0.1:{port}: address already in use\n"
+    )
+    # An IPv6 address for a server of IPv4 addresses: refused without asking any name server.
+    assert main([*root, "--host", "::1", "--port", "0"]) == 2
+    assert capsys.readouterr().err.startswith("cannot listen on ::1:0: address family")
+    for port_text in ("99999", "-1", "http"):
+        assert main([*root, "--port", port_text]) == 2
+        err = capsys.readouterr().err
+        assert f"argument --port: expected a port from 0 to 65535, not '{port_text}'" in err
+    assert not config.path("output").exists()  # no build started

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from newsgen.importer import Saved
     from newsgen.pipeline import Renderer
 
+_MAX_PORT = 65535
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so main() decides the exit."""
@@ -127,7 +129,12 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
-    serve.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        help="the port, 0 to 65535 (default: 8000; 0: any free one)",
+    )
     return parser
 
 
@@ -206,6 +213,17 @@ def _count(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    """A TCP port: a whole number from 0 (any free port) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= _MAX_PORT:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to {_MAX_PORT}, not {text!r}")
     return value
 
 
