@@ -25,6 +25,7 @@ from newsgen.errors import (
     ContentError,
     NewsgenError,
     UsageError,
+    file_in_the_way,
     shown_path,
 )
 
@@ -168,7 +169,8 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
     try:
         if command == "init":  # before reading settings: there are none yet
             folder = args.folder.resolve() if args.folder else root
-            root = folder.parent  # so that a message names the folder, not "."
+            # So that a message names the folder, or the file in the way of it, not ".".
+            root = (file_in_the_way(folder) or folder).parent
             return _init(folder, args.force, out)
         config, warnings = load_config(root, _overrides(args))
         _print_warnings(warnings, root, err)
