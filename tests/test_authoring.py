@@ -22,6 +22,12 @@ from .conftest import article_text
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # copies of shared/seeds
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
+ARTICLE = (
+    "Kazakhstan and China sign an agreement\n\n"
+    "Astana, 3 March 2024 (dpa) -- The government of Kazakhstan signed an agreement with "
+    "China on Sunday that is to ease the trade between the two countries.\n\n"
+    "The agreement covers grain, oil and machines carried across the border.\n"
+)
 
 
 def test_new_writes_a_skeleton_that_builds(
@@ -172,6 +178,33 @@ def test_add_reads_standard_input(
     assert "language: de" in text and "countries: [Kazakhstan, China]" in text
     assert "source: dpa" in text
     assert "Share this" not in text and "©" not in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "folder"),
+    [
+        (["new", "Hello"], "articles"),
+        (["add", "-"], "articles"),
+        (["new", "Hello", "--source", "articles/drafts"], "articles/drafts"),
+    ],
+)
+def test_new_and_add_name_an_articles_folder_that_is_a_file(
+    argv: list[str],
+    folder: str,
+    site: Callable[..., Config],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = site({})
+    config.path("source").rmdir()
+    config.path("source").write_text("mine")
+    monkeypatch.setattr("sys.stdin", io.StringIO(ARTICLE))
+    made = "is a file" if folder == "articles" else "cannot be made: this is a file"
+    assert main(["--root", str(config.root), *argv]) == 1
+    assert capsys.readouterr().err == (
+        f"articles: the articles folder {made}, not a folder; nothing was written\n"
+    )
+    assert config.path("source").read_text() == "mine"
 
 
 # --- serve ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsgen.config import Config
-from newsgen.errors import BuildFailed, BuildWarning, ContentError, shown_path
+from newsgen.errors import BuildFailed, BuildWarning, ContentError, file_in_the_way, shown_path
 from newsgen.urls import make_slug
 
 # Slugs longer than this make unwieldy file names; the loader's own limit is higher.
@@ -81,6 +81,12 @@ def save_article(
     from newsgen.load import parse_article
 
     folder = config.path("source")
+    blocker = file_in_the_way(folder)
+    if blocker is not None:
+        where = "is a file" if blocker == folder else "cannot be made: this is a file"
+        raise ContentError(
+            f"the articles folder {where}, not a folder; nothing was written", blocker
+        )
     taken = _taken_pages(config)
     stem, slug = name.removesuffix(".md"), make_slug(title, language)
     for number in range(1, _MAX_NUMBER):
@@ -106,8 +112,8 @@ def save_article(
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as stream:  # "x": fails rather than overwrite
             stream.write(text)
     except FileExistsError:
