@@ -94,11 +94,23 @@ def test_new_validates_before_writing(
                 "Atlantis",
             ]
         )
-        == 1
+        == 2
     )
-    assert "unknown country 'Atlantis'" in capsys.readouterr().err
+    # No file holds the value: the message names the option that gave it.
+    assert capsys.readouterr().err == (
+        "--country: unknown country 'Atlantis' (use a country name or an ISO code like 'UZ')\n"
+        "1 error(s); nothing was written.\n"
+    )
     assert list(config.path("source").iterdir()) == []
     assert main(["--root", str(config.root), "new", "X", "--date", "2026-02-31"]) == 2
+    assert capsys.readouterr().err == "--date must be YYYY-MM-DD, not '2026-02-31'\n"
+    assert main(["--root", str(config.root), "new", "", "--lang", "xx-nonsense"]) == 2
+    assert set(capsys.readouterr().err.splitlines()) == {
+        "the title: 'title' must not be empty",
+        "--lang: unknown language 'xx-nonsense' (use a code like 'en', 'de' or 'ru')",
+        "2 error(s); nothing was written.",
+    }
+    assert list(config.path("source").iterdir()) == []
 
 
 @pytest.mark.parametrize("seed", SEED_FILES, ids=[p.name for p in SEED_FILES])

@@ -192,6 +192,19 @@ def test_url_records_where_the_text_came_from(
     assert main(["--root", str(config.root), "build"]) == 0
 
 
+@pytest.mark.parametrize("url", ["ftp://example.org/a", "tass.ru/ekonomika/1"])
+def test_a_url_the_build_would_refuse_names_the_option(
+    url: str, site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({})
+    page = PAGES / "tass-kazakhstan-zerno.txt"
+    assert main(["--root", str(config.root), "add", str(page), "--url", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("--url: ") and f"'{url}'" in err
+    assert "articles/" not in err  # no file was written to name
+    assert list(config.path("source").iterdir()) == []
+
+
 def test_html_input_is_recognised_by_name_or_content() -> None:
     raw = (PAGES / "meduza-relokanty.html").read_text()
     from_name = import_page(raw, "saved.html")

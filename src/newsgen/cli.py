@@ -34,6 +34,17 @@ if TYPE_CHECKING:
     from newsgen.pipeline import Renderer
 
 _MAX_PORT = 65535
+# The field of a new article each option of `new` and `add` fills: an error in one names it.
+_NEW_FIELDS = {
+    "title": "the title",
+    "date": "--date",
+    "source": "--publisher",
+    "language": "--lang",
+    "countries": "--country",
+    "tags": "--tag",
+    "story": "--story",
+}
+_ADD_FIELDS = {"source_url": "--url", "via": "--url", "via_url": "--url", "retrieved": "--url"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -314,6 +325,7 @@ def _new(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
         args.title,
         language,
         unique=False,
+        options=_NEW_FIELDS,
     )
     _print_saved(saved, config, out)
     return EXIT_OK
@@ -332,6 +344,7 @@ def _add(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
         draft.title,
         draft.language,
         unique=True,
+        options=_ADD_FIELDS,
     )
     _print_saved(saved, config, out)
     if saved.slug:
