@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.client
 import io
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,12 @@ from .conftest import article_text
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"  # copies of shared/seeds
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
+ARTICLE = (
+    "Kazakhstan and China sign an agreement\n\n"
+    "Astana, 3 March 2024 (dpa) -- The government of Kazakhstan signed an agreement with "
+    "China on Sunday that is to ease the trade between the two countries.\n\n"
+    "The agreement covers grain, oil and machines carried across the border.\n"
+)
 
 
 def test_new_writes_a_skeleton_that_builds(
@@ -87,11 +94,23 @@ def test_new_validates_before_writing(
                 "Atlantis",
             ]
         )
-        == 1
+        == 2
     )
-    assert "unknown country 'Atlantis'" in capsys.readouterr().err
+    # No file holds the value: the message names the option that gave it.
+    assert capsys.readouterr().err == (
+        "--country: unknown country 'Atlantis' (use a country name or an ISO code like 'UZ')\n"
+        "1 error(s); nothing was written.\n"
+    )
     assert list(config.path("source").iterdir()) == []
     assert main(["--root", str(config.root), "new", "X", "--date", "2026-02-31"]) == 2
+    assert capsys.readouterr().err == "--date must be YYYY-MM-DD, not '2026-02-31'\n"
+    assert main(["--root", str(config.root), "new", "", "--lang", "xx-nonsense"]) == 2
+    assert set(capsys.readouterr().err.splitlines()) == {
+        "the title: 'title' must not be empty",
+        "--lang: unknown language 'xx-nonsense' (use a code like 'en', 'de' or 'ru')",
+        "2 error(s); nothing was written.",
+    }
+    assert list(config.path("source").iterdir()) == []
 
 
 @pytest.mark.parametrize("seed", SEED_FILES, ids=[p.name for p in SEED_FILES])
@@ -171,6 +190,33 @@ def test_add_reads_standard_input(
     assert "language: de" in text and "countries: [Kazakhstan, China]" in text
     assert "source: dpa" in text
     assert "Share this" not in text and "©" not in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "folder"),
+    [
+        (["new", "Hello"], "articles"),
+        (["add", "-"], "articles"),
+        (["new", "Hello", "--source", "articles/drafts"], "articles/drafts"),
+    ],
+)
+def test_new_and_add_name_an_articles_folder_that_is_a_file(
+    argv: list[str],
+    folder: str,
+    site: Callable[..., Config],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = site({})
+    config.path("source").rmdir()
+    config.path("source").write_text("mine")
+    monkeypatch.setattr("sys.stdin", io.StringIO(ARTICLE))
+    made = "is a file" if folder == "articles" else "cannot be made: this is a file"
+    assert main(["--root", str(config.root), *argv]) == 1
+    assert capsys.readouterr().err == (
+        f"articles: the articles folder {made}, not a folder; nothing was written\n"
+    )
+    assert config.path("source").read_text() == "mine"
 
 
 # --- serve ---------------------------------------------------------------------------------
@@ -284,3 +330,26 @@ def test_serve_serves_folders_and_types(server: DevServer) -> None:
     assert _get(server, "/countries/")[0] == 200
     assert _get(server, "/feeds/all.atom.xml")[0] == 200
     assert _get(server, "/no-such-page.html")[0] == 404
+
+
+def test_serve_on_a_port_it_cannot_have_says_so_in_one_line(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": article_text()})
+    root = ["--root", str(config.root), "serve"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main([*root, "--port", str(port)]) == 2
+    assert capsys.readouterr().err == (
+        f"cannot listen on 127.0.0.1:{port}: address already in use\n"
+    )
+    # An IPv6 address for a server of IPv4 addresses: refused without asking any name server.
+    assert main([*root, "--host", "::1", "--port", "0"]) == 2
+    assert capsys.readouterr().err.startswith("cannot listen on ::1:0: address family")
+    for port_text in ("99999", "-1", "http"):
+        assert main([*root, "--port", port_text]) == 2
+        err = capsys.readouterr().err
+        assert f"argument --port: expected a port from 0 to 65535, not '{port_text}'" in err
+    assert not config.path("output").exists()  # no build started

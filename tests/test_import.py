@@ -103,6 +103,48 @@ def test_invalid_utf8_on_standard_input_is_reported_as_such(
     assert list(config.path("source").iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("empty.html", b""),
+        ("blank.html", b" \n\t\n"),
+        ("comment.html", b"<!-- c -->\n"),
+        ("bare.html", b"<html><body><p> </p></body></html>"),
+        ("blank.txt", b"\n  \n"),
+        ("-", b""),
+        ("-", "\ufeff \n\r\n".encode()),  # a byte-order mark and line ends only
+    ],
+)
+def test_a_page_without_text_is_refused_and_nothing_is_written(
+    name: str,
+    data: bytes,
+    site: Callable[..., Config],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = site({})
+    if name == "-":
+        monkeypatch.setattr("sys.stdin", SimpleNamespace(buffer=io.BytesIO(data)))
+        shown = "<stdin>"
+    else:
+        (config.root / name).write_bytes(data)
+        shown = name
+    monkeypatch.chdir(config.root)
+    assert main(["--root", str(config.root), "add", name]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err
+        == f"{shown}: holds no text to import (no headline, no paragraph); nothing was written\n"
+    )
+    assert list(config.path("source").iterdir()) == []
+
+
+def test_a_saved_xhtml_page_declaring_its_encoding_is_read() -> None:
+    page = (PAGES / "meduza-relokanty.html").read_text()
+    declared = '<?xml version="1.0" encoding="utf-8"?>\n' + page
+    assert import_page(declared, "saved.html") == import_page(page, "saved.html")
+
+
 def test_the_same_headline_twice_gets_a_distinct_slug(
     site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -148,6 +190,19 @@ def test_url_records_where_the_text_came_from(
     assert article is not None and not errors
     assert not [w for w in warnings if "unknown field" in w.message]
     assert main(["--root", str(config.root), "build"]) == 0
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/a", "tass.ru/ekonomika/1"])
+def test_a_url_the_build_would_refuse_names_the_option(
+    url: str, site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({})
+    page = PAGES / "tass-kazakhstan-zerno.txt"
+    assert main(["--root", str(config.root), "add", str(page), "--url", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("--url: ") and f"'{url}'" in err
+    assert "articles/" not in err  # no file was written to name
+    assert list(config.path("source").iterdir()) == []
 
 
 def test_html_input_is_recognised_by_name_or_content() -> None:

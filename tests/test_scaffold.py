@@ -7,6 +7,7 @@ import re
 import shutil
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -182,6 +183,58 @@ def test_init_refuses_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "not a folder; nothing was written" in capsys.readouterr().err
 
 
+def test_init_under_a_file_names_the_file_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "afile").write_text("x")
+    before = snapshot(tmp_path)
+    assert run("init", str(tmp_path / "afile" / "sub" / "new")) == 2
+    assert capsys.readouterr().err == "afile: not a folder; nothing was written\n"
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("blocked", [".github", "articles"])
+def test_init_with_force_refuses_a_file_where_its_folder_goes(
+    blocked: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / blocked).write_text("mine")
+    before = snapshot(tmp_path)
+    assert run("init", str(tmp_path), "--force") == 2
+    assert capsys.readouterr().err == (
+        f"{tmp_path.name}/{blocked}: not a folder, so nothing could be written in it\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_init_that_cannot_write_a_file_leaves_nothing_half_made(
+    force: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "new"
+    if force:  # a folder holding a file of the archive already: that one is kept
+        folder.mkdir()
+        (folder / CONFIG_FILE).write_text("title: Mine\n")
+    before = snapshot(tmp_path), sorted(tmp_path.rglob("*"))  # files, and folders too
+    last = sorted(scaffold.project_files())[-1]  # written after every other file
+    real_open = Path.open
+
+    def refusing(path: Path, *args: Any, **kwargs: Any) -> Any:
+        if path == folder / last:  # as a folder the user may not write in answers
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refusing)
+    argv = ["init", str(folder)] + (["--force"] if force else [])
+    assert run(*argv) == 2
+    assert capsys.readouterr().err == (
+        f"new/{last}: cannot write it: permission denied; nothing was written\n"
+    )
+    assert (snapshot(tmp_path), sorted(tmp_path.rglob("*"))) == before
+
+
 def test_theme_copy_copies_all_templates_or_the_named_ones(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -212,6 +265,17 @@ def test_theme_copy_refuses_to_overwrite_and_copies_nothing(
     assert "not a template of the default theme: artcle.html" in err
     assert "article.html" in err
     assert snapshot(tmp_path) == {"templates/base.html": b"mine"}
+
+
+def test_theme_copy_refuses_a_file_where_the_templates_folder_goes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "templates").write_text("mine")
+    assert run("--root", str(tmp_path), "theme", "copy", "article.html") == 2
+    assert capsys.readouterr().err == (
+        "templates: not a folder, so nothing could be written in it\n"
+    )
+    assert snapshot(tmp_path) == {"templates": b"mine"}
 
 
 def test_a_copied_template_is_what_the_build_then_uses(tmp_path: Path) -> None:

@@ -25,12 +25,26 @@ from newsgen.errors import (
     ContentError,
     NewsgenError,
     UsageError,
+    file_in_the_way,
     shown_path,
 )
 
 if TYPE_CHECKING:
     from newsgen.importer import Saved
     from newsgen.pipeline import Renderer
+
+_MAX_PORT = 65535
+# The field of a new article each option of `new` and `add` fills: an error in one names it.
+_NEW_FIELDS = {
+    "title": "the title",
+    "date": "--date",
+    "source": "--publisher",
+    "language": "--lang",
+    "countries": "--country",
+    "tags": "--tag",
+    "story": "--story",
+}
+_ADD_FIELDS = {"source_url": "--url", "via": "--url", "via_url": "--url", "retrieved": "--url"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -127,7 +141,12 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
-    serve.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        help="the port, 0 to 65535 (default: 8000; 0: any free one)",
+    )
     return parser
 
 
@@ -161,7 +180,8 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
     try:
         if command == "init":  # before reading settings: there are none yet
             folder = args.folder.resolve() if args.folder else root
-            root = folder.parent  # so that a message names the folder, not "."
+            # So that a message names the folder, or the file in the way of it, not ".".
+            root = (file_in_the_way(folder) or folder).parent
             return _init(folder, args.force, out)
         config, warnings = load_config(root, _overrides(args))
         _print_warnings(warnings, root, err)
@@ -206,6 +226,17 @@ def _count(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    """A TCP port: a whole number from 0 (any free port) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= _MAX_PORT:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to {_MAX_PORT}, not {text!r}")
     return value
 
 
@@ -294,6 +325,7 @@ def _new(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
         args.title,
         language,
         unique=False,
+        options=_NEW_FIELDS,
     )
     _print_saved(saved, config, out)
     return EXIT_OK
@@ -312,6 +344,7 @@ def _add(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
         draft.title,
         draft.language,
         unique=True,
+        options=_ADD_FIELDS,
     )
     _print_saved(saved, config, out)
     if saved.slug:

@@ -15,6 +15,8 @@ that its message reads like a compiler's: ``articles/x.md:3: 'date' is not a dat
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,3 +158,18 @@ def shown_path(path: Path, root: Path | None) -> str:
         except ValueError:
             pass
     return path.as_posix()
+
+
+def file_in_the_way(folder: Path) -> Path | None:
+    """What a message names when folder cannot be made: it, or a parent, where not a folder."""
+    for path in (folder, *folder.parents):
+        try:
+            info = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            if os.path.islink(path):
+                return path  # a link to nothing: no folder can be made in its place
+            continue  # the one in the way, if any, is further up
+        except OSError:
+            return None  # cannot be looked at: the attempt to write will say why
+        return None if stat.S_ISDIR(info.st_mode) else path
+    return None

@@ -16,7 +16,7 @@ import yaml
 
 from newsgen import __version__, config
 from newsgen.config import CONFIG_FILE, Config
-from newsgen.errors import UsageError, shown_path
+from newsgen.errors import UsageError, file_in_the_way, shown_path
 from newsgen.theme import theme_folder
 from newsgen.write import beside_output
 
@@ -114,8 +114,9 @@ def init_project(folder: Path, force: bool = False) -> tuple[list[Path], list[Pa
     A folder that holds anything refuses unless force; with force, files that are
     already there are kept, never overwritten.
     """
-    if folder.exists() and not folder.is_dir():
-        raise UsageError("not a folder; nothing was written", folder)
+    blocker = file_in_the_way(folder)
+    if blocker is not None:
+        raise UsageError("not a folder; nothing was written", blocker)
     if folder.is_dir() and not force:
         present = sorted(p.name for p in folder.iterdir() if p.name not in _IGNORED_IN_EMPTY)
         if present:
@@ -127,13 +128,56 @@ def init_project(folder: Path, force: bool = False) -> tuple[list[Path], list[Pa
     planned = {folder / name: text for name, text in project_files().items()}
     kept = [path for path in planned if path.exists() or path.is_symlink()]
     written = [path for path in planned if path not in kept]
-    for path in written:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as stream:  # "x": never over a file
-            stream.write(planned[path])
-    # The articles folder is the archive's heart: make it even when the example was kept.
-    (folder / "articles").mkdir(exist_ok=True)
+    # The articles folder is the archive's heart: made even when the example was kept.
+    _write_new({path: planned[path] for path in written}, folder / "articles")
     return written, kept
+
+
+def _write_new(files: dict[Path, str | Path], *folders: Path) -> None:
+    """Write each file (its text, or a copy of a file), never over one, making the folders.
+
+    A file where a folder goes is refused first; a failure part way (permissions, a
+    full disk) removes what was made and is a UsageError naming the path.
+    """
+    places = sorted({path.parent for path in files} | set(folders))
+    for place in places:
+        blocker = file_in_the_way(place)
+        if blocker is not None:
+            raise UsageError("not a folder, so nothing could be written in it", blocker)
+    made: list[Path] = []  # what this run made, newest last: removed again if it fails
+    try:
+        for place in places:
+            _make_folder(place, made)
+        for path, content in files.items():
+            data = content.read_bytes() if isinstance(content, Path) else content.encode("utf-8")
+            with path.open("xb") as stream:  # "x": never over a file
+                made.append(path)
+                stream.write(data)
+    except OSError as exc:
+        _remove(made)
+        where = Path(exc.filename) if exc.filename else made[-1] if made else places[0]
+        reason = (exc.strerror or str(exc)).lower()
+        raise UsageError(f"cannot write it: {reason}; nothing was written", where) from None
+
+
+def _make_folder(folder: Path, made: list[Path]) -> None:
+    """Make folder and the parents it lacks, adding each one made to made."""
+    missing = [path for path in (folder, *folder.parents) if not path.is_dir()]
+    for path in reversed(missing):
+        path.mkdir()
+        made.append(path)
+
+
+def _remove(made: list[Path]) -> None:
+    """Remove the files and folders a failed run made, the newest first, as far as it can."""
+    for path in reversed(made):
+        try:
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink()
+        except OSError:
+            pass  # the error that stopped the run is the one to report
 
 
 def theme_template_names() -> list[str]:
@@ -167,14 +211,8 @@ def copy_theme_templates(project: Config, names: list[str]) -> list[Path]:
             f"refusing to overwrite {_listed(there)}; nothing was copied",
             hint="move your copy aside first, or name only the templates to copy",
         )
-    copied = []
-    for name in chosen:
-        path = target / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("xb") as stream:
-            stream.write((theme_folder("templates") / name).read_bytes())
-        copied.append(path)
-    return copied
+    _write_new({target / name: theme_folder("templates") / name for name in chosen})
+    return [target / name for name in chosen]
 
 
 def _listed(items: list[str]) -> str:

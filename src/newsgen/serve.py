@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsgen.config import load_config
-from newsgen.errors import BuildFailed, NewsgenError
+from newsgen.errors import BuildFailed, NewsgenError, UsageError
 from newsgen.pipeline import BuildReport, build
 from newsgen.state import open_state
 
@@ -68,11 +68,11 @@ class DevServer:
         self.stopping = threading.Event()
         self.watching = threading.Event()
         self.config, _ = load_config(root, self.overrides)
+        self.httpd = _listen(host, port, _handler_for(self))
+        self.httpd.daemon_threads = True
         # The build state stays in memory between rebuilds: the database is read again
         # only when another build has written it.
         self.kept = open_state(None, "")
-        self.httpd = http.server.ThreadingHTTPServer((host, port), _handler_for(self))
-        self.httpd.daemon_threads = True
         self.threads: list[threading.Thread] = []
 
     @property
@@ -137,6 +137,20 @@ class DevServer:
                 self.rebuild()
                 if set(self._watched()) != set(watched):
                     break  # a watched folder or the settings file came or went
+
+
+def _listen(
+    host: str, port: int, handler: type[http.server.BaseHTTPRequestHandler]
+) -> http.server.ThreadingHTTPServer:
+    """A server bound to host:port, or a UsageError saying why it cannot be."""
+    try:
+        return http.server.ThreadingHTTPServer((host, port), handler)
+    except OverflowError:  # the socket module's word for a port out of range
+        raise UsageError(f"cannot listen on {host}:{port}: a port is 0 to 65535") from None
+    except OSError as exc:  # taken, not this machine's address, a name that does not resolve
+        reason = (exc.strerror or str(exc)).rstrip(".")
+        reason = reason[:1].lower() + reason[1:]
+        raise UsageError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 def _build_once(server: DevServer) -> tuple[BuildReport | None, str | None]:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsgen.countries import count_mentions
+from newsgen.errors import ContentError
 from newsgen.importer.dates import find_date
 from newsgen.importer.draft import Draft, Provenance, clean_text, yaml_value
 from newsgen.importer.extract import Extract
@@ -45,24 +47,35 @@ _SUB_HEAD = re.compile(r"[.!?:;,\"”“»)]$")
 
 
 def import_text(
-    raw: str, url: str | None = None, retrieved: dt.date | None = None, language: str = "en"
+    raw: str,
+    url: str | None = None,
+    retrieved: dt.date | None = None,
+    language: str = "en",
+    *,
+    where: Path | None = None,
 ) -> Draft:
     """A raw text (a whole-page copy, or the article alone) → a draft.
 
-    `language` stands in where the text's own cannot be told.
+    `language` stands in where the text's own cannot be told. A text with neither a
+    headline nor a paragraph is a ContentError about `where`, the file it was read from.
     """
     from newsgen.importer.plaintext import extract_text
 
-    return _draft(extract_text(clean_text(raw)), url, retrieved, language)
+    return _draft(extract_text(clean_text(raw)), url, retrieved, language, where)
 
 
 def import_html(
-    raw: str, url: str | None = None, retrieved: dt.date | None = None, language: str = "en"
+    raw: str,
+    url: str | None = None,
+    retrieved: dt.date | None = None,
+    language: str = "en",
+    *,
+    where: Path | None = None,
 ) -> Draft:
     """A saved web page → a draft, from its metadata where it states them."""
     from newsgen.importer.html import extract_html
 
-    return _draft(extract_html(clean_text(raw)), url, retrieved, language)
+    return _draft(extract_html(clean_text(raw)), url, retrieved, language, where)
 
 
 def import_page(
@@ -72,10 +85,11 @@ def import_page(
     retrieved: dt.date | None = None,
     language: str = "en",
 ) -> Draft:
-    """A page as read from a file or standard input: HTML when it looks like HTML."""
+    """A page as read from a file (by its name) or standard input ('-'): HTML when it looks so."""
+    where = Path("<stdin>") if name == "-" else Path(name)
     if name.lower().endswith((".html", ".htm")) or _looks_like_html(raw):
-        return import_html(raw, url, retrieved, language)
-    return import_text(raw, url, retrieved, language)
+        return import_html(raw, url, retrieved, language, where=where)
+    return import_text(raw, url, retrieved, language, where=where)
 
 
 def _looks_like_html(raw: str) -> bool:
@@ -83,8 +97,14 @@ def _looks_like_html(raw: str) -> bool:
     return head.startswith(("<!doctype html", "<html"))
 
 
-def _draft(found: Extract, url: str | None, retrieved: dt.date | None, default: str) -> Draft:
+def _draft(
+    found: Extract, url: str | None, retrieved: dt.date | None, default: str, where: Path | None
+) -> Draft:
     """What the extract says, with language, date, source and countries worked out."""
+    if found.found_nothing:  # a draft of nothing would be an empty "Untitled" article
+        raise ContentError(
+            "holds no text to import (no headline, no paragraph); nothing was written", where
+        )
     hint = found.language or default
     language = detect_language(" ".join([found.title, *found.body])[:5000], hint)
     date = find_date(found.header, found.body, found.footer, language, found.title)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+UNTITLED = "Untitled"
+"""The title an extract stands in where the page has none."""
+
 
 @dataclass(frozen=True)
 class Extract:
@@ -29,3 +32,8 @@ class Extract:
     """The language the page declares (``<html lang>``, JSON-LD ``inLanguage``)."""
     method: str = "a copied page's text, its furniture removed"
     """How the article was taken from the page, for the draft's notes."""
+
+    @property
+    def found_nothing(self) -> bool:
+        """Whether extraction found neither a headline nor a paragraph: no article to draft."""
+        return not self.body and self.title == UNTITLED

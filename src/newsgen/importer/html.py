@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from newsgen.importer.extract import Extract
+from newsgen.importer.extract import UNTITLED, Extract
 from newsgen.importer.furniture import is_furniture
 from newsgen.importer.sources import strip_site_name
 
@@ -31,6 +31,8 @@ _META_KEYS = {
 _BLOCKS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "section",
            "article", "aside", "nav", "figure", "figcaption", "time", "span", "br", "tr", "td",
            "ul", "ol", "main", "button", "a"}  # fmt: skip
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*\?>")
+_METHOD = "a saved page, its text taken by trafilatura"
 _PROSE = re.compile(r"[.!?…][\"”»']?$")
 
 
@@ -39,7 +41,12 @@ def extract_html(raw: str) -> Extract:
     import lxml.html
     import trafilatura
 
-    tree = lxml.html.document_fromstring(raw)
+    # lxml refuses a decoded text that declares its encoding, as a saved XHTML page does.
+    raw = _XML_DECLARATION.sub("", raw, count=1)
+    try:
+        tree = lxml.html.document_fromstring(raw)
+    except lxml.etree.ParserError:  # nothing but white space and comments: no page at all
+        return Extract(UNTITLED, (), (), (), method=_METHOD)
     meta = _metadata(tree)
     document = trafilatura.bare_extraction(
         raw,
@@ -51,7 +58,7 @@ def extract_html(raw: str) -> Extract:
         document if isinstance(document, dict) else document.as_dict() if document else {}
     )
     title = strip_site_name(
-        meta.get("headline") or meta.get("og:title") or found.get("title") or "Untitled"
+        meta.get("headline") or meta.get("og:title") or found.get("title") or UNTITLED
     )
     lines = [line.strip() for line in (found.get("text") or "").split("\n") if line.strip()]
     body, removed = _clean(lines, title)
@@ -68,7 +75,7 @@ def extract_html(raw: str) -> Extract:
         url=meta.get("url") or found.get("url"),
         author=meta.get("author") or found.get("author"),
         language=meta.get("language"),
-        method="a saved page, its text taken by trafilatura",
+        method=_METHOD,
     )
 
 

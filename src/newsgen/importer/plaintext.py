@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from newsgen.importer.extract import Extract
+from newsgen.importer.extract import UNTITLED, Extract
 from newsgen.importer.furniture import is_furniture, is_list_head
 from newsgen.importer.language import detect_language
 
@@ -30,7 +30,7 @@ def extract_text(raw: str, language: str | None = None) -> Extract:
     lines = [_drop_caption(re.sub(r"\s+", " ", line).strip()) for line in raw.splitlines()]
     lines = [line for line in lines if line]
     if not lines:
-        return Extract("Untitled", (), (), ())
+        return Extract(UNTITLED, (), (), ())
     language = language or detect_language(_prose_sample(lines))
     junk = _furniture_marks(lines)
     good = _classify(lines, junk, language)

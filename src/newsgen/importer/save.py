@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsgen.config import Config
-from newsgen.errors import BuildFailed, BuildWarning, ContentError, shown_path
+from newsgen.errors import (
+    BuildFailed,
+    BuildWarning,
+    ContentError,
+    NewsgenError,
+    UsageError,
+    file_in_the_way,
+    shown_path,
+)
+from newsgen.frontmatter import parse_front_matter, split_front_matter
 from newsgen.urls import make_slug
 
 # Slugs longer than this make unwieldy file names; the loader's own limit is higher.
@@ -71,16 +80,25 @@ def save_article(
     title: str,
     language: str,
     unique: bool,
+    options: Mapping[str, str] | None = None,
 ) -> Saved:
     """Write a new article into the articles folder, after checking that it loads.
 
     `render(slug)` gives the file's text, with a `slug:` field when one is passed.
     With `unique`, a file name or page address already taken gets a number ('…-2');
     without it, either is refused. Nothing is written when the article has errors.
+    `options` maps a field to the command-line option its value came from: an error in
+    that field is a UsageError naming the option, since no file holds the value.
     """
     from newsgen.load import parse_article
 
     folder = config.path("source")
+    blocker = file_in_the_way(folder)
+    if blocker is not None:
+        where = "is a file" if blocker == folder else "cannot be made: this is a file"
+        raise ContentError(
+            f"the articles folder {where}, not a folder; nothing was written", blocker
+        )
     taken = _taken_pages(config)
     stem, slug = name.removesuffix(".md"), make_slug(title, language)
     for number in range(1, _MAX_NUMBER):
@@ -94,7 +112,9 @@ def save_article(
         text = render(given)
         article, errors, warnings = parse_article(path, text, config)
         if errors or article is None:
-            raise BuildFailed(errors or [ContentError("the draft does not load", path)], warnings)
+            errors = errors or [ContentError("the draft does not load", path)]
+            # Its warnings are not shown: they are about a file that was not written.
+            raise BuildFailed(_named_by_option(errors, path, text, options or {}))
         owner = taken.get(article.url.casefold())
         if owner is not None and not unique:
             message = f"{shown_path(owner, config.root)} already makes the page {article.url}"
@@ -105,9 +125,28 @@ def save_article(
     raise ContentError("too many articles of this name; nothing was written.", folder / name)
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _named_by_option(
+    errors: list[NewsgenError], path: Path, text: str, options: Mapping[str, str]
+) -> list[NewsgenError]:
+    """Errors about the draft's fields, each one in a field an option gave named by it."""
     try:
+        front, _, _ = split_front_matter(text, path)
+        _, located = parse_front_matter(front, path)
+    except ContentError:
+        return errors  # the draft's errors are about its text as a whole, not a field
+    field_at = {line: key for key, line in located.lines.items()}
+    for key, items in located.items.items():
+        field_at.update((line, key) for line, _ in items)
+    named: list[NewsgenError] = []
+    for error in errors:
+        option = options.get(field_at.get(error.line or 0, "")) if error.path == path else None
+        named.append(UsageError(f"{option}: {error.message}", hint=error.hint) if option else error)
+    return named
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as stream:  # "x": fails rather than overwrite
             stream.write(text)
     except FileExistsError:
