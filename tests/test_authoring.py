@@ -353,3 +353,43 @@ def test_serve_on_a_port_it_cannot_have_says_so_in_one_line(
         err = capsys.readouterr().err
         assert f"argument --port: expected a port from 0 to 65535, not '{port_text}'" in err
     assert not config.path("output").exists()  # no build started
+
+
+def test_serve_builds_an_articles_folder_that_appears_while_it_serves(
+    site: Callable[..., Config], tmp_path: Path
+) -> None:
+    config = site({"a.md": article_text("First story", body="Original words.\n")})
+    source = config.path("source")
+    aside = tmp_path / "aside"
+    source.rename(aside)  # as after a checkout of another branch, or a folder moved away
+    dev = DevServer(config.root, port=0)
+    dev.start()
+    try:
+        assert dev.state.errors is not None and "articles folder does not exist" in dev.state.errors
+        aside.rename(source)  # nothing watched sees it come: the project folder is not watched
+        page = "/articles/2021/10/14-first-story.html"
+        _wait_for(lambda: "Original words." in _get(dev, page)[1], "the page of the folder")
+        (source / "b.md").write_text(article_text("Second story", body="New words.\n"))
+        _wait_for(
+            lambda: "New words." in _get(dev, "/articles/2021/10/14-second-story.html")[1],
+            "the page of an article added to it",
+        )
+    finally:
+        dev.stop()
+
+
+def test_serve_goes_on_after_the_articles_folder_went_away_and_came_back(
+    server: DevServer, tmp_path: Path
+) -> None:
+    page = "/articles/2021/10/14-first-story.html"
+    source = server.root / "articles"
+    for _ in range(3):
+        source.rename(tmp_path / "aside")
+        _wait_for(lambda: 'id="newsgen-error"' in _get(server, page)[1], "the error page")
+        (tmp_path / "aside").rename(source)
+        _wait_for(lambda: "newsgen-error" not in _get(server, page)[1], "the page again")
+    (source / "b.md").write_text(article_text("Second story", body="New words.\n"))
+    _wait_for(
+        lambda: "New words." in _get(server, "/articles/2021/10/14-second-story.html")[1],
+        "the page of an article added after",
+    )

@@ -74,6 +74,8 @@ class DevServer:
         # only when another build has written it.
         self.kept = open_state(None, "")
         self.threads: list[threading.Thread] = []
+        self.built_from: set[Path] = set()
+        """The watched folders and files that were there when the last build began."""
 
     @property
     def address(self) -> str:
@@ -83,6 +85,7 @@ class DevServer:
 
     def rebuild(self) -> BuildReport | None:
         """Build once; on failure, keep the last good site and remember the errors."""
+        self.built_from = set(self._watched())
         report, errors = _build_once(self)
         if errors:
             self.log(errors)
@@ -132,9 +135,12 @@ class DevServer:
             )
             for changes in changes_seen:
                 self.watching.set()
-                if not changes:
-                    continue
-                self.rebuild()
+                # A folder or the settings file may come back where nothing watched sees
+                # it (the project folder is not watched); the watcher yields every 200 ms
+                # without changes, and each time the inputs there are weighed against
+                # those the last build saw.
+                if changes or set(self._watched()) != self.built_from:
+                    self.rebuild()
                 if set(self._watched()) != set(watched):
                     break  # a watched folder or the settings file came or went
 
