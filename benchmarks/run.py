@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import extra_article, make_corpus
 
-_SUMMARY = re.compile(r"Built (\d+) pages .* (\d+) rendered, (\d+) files written")
+_SUMMARY = re.compile(r"Built (\d+) pages? .* (\d+) rendered, (\d+) files? written")
 
 
 @dataclass

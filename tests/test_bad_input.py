@@ -115,6 +115,26 @@ CASES: dict[str, tuple[bytes, str]] = {
         "articles/bad.md:5: 'source_url' must be a web address starting with http:// or https://: "
         "'javascript:alert(1)'",
     ),
+    "offset-past-a-day": (
+        _fm("title: T", "date: 2021-10-14T10:00:00+25:00", "source: S"),
+        "articles/bad.md:3: 'date' has no real time of day: '2021-10-14T10:00:00+25:00' "
+        "(write the time as HH:MM or HH:MM:SS and an offset from UTC as +hh:mm, -23:59 to +23:59)",
+    ),
+    "hour-25": (
+        _fm("title: T", "date: 2021-10-14T25:00", "source: S"),
+        "articles/bad.md:3: 'date' has no real time of day: '2021-10-14T25:00' "
+        "(write the time as HH:MM or HH:MM:SS and an offset from UTC as +hh:mm, -23:59 to +23:59)",
+    ),
+    "offset-with-seconds": (
+        _fm("title: T", "date: 2021-10-14T10:00:00+05:30:15", "source: S"),
+        "articles/bad.md:3: 'date' has an offset from UTC of hours, minutes and seconds: "
+        "'2021-10-14T10:00:00+05:30:15' "
+        "(write the time as HH:MM or HH:MM:SS and an offset from UTC as +hh:mm, -23:59 to +23:59)",
+    ),
+    "empty-tag": (
+        _fm(*BASE, 'tags: [energy, ""]'),
+        "articles/bad.md:5: an item of 'tags' is empty (remove it, or write the topic)",
+    ),
     "same-url": (
         article_text("A good article").encode(),
         "articles/good.md:1: articles/bad.md already makes the page "

@@ -22,7 +22,7 @@ def test_build_prints_a_summary(
     out = capsys.readouterr().out
     # A search index shard is one page of the site map, however many files it writes.
     pages = len(plan_pages(load_archive(config)[0], config))
-    assert out.startswith(f"Built {pages} pages from 1 articles in ")
+    assert out.startswith(f"Built {pages} pages from 1 article in ")
     assert "files written" in out
 
 
@@ -55,7 +55,7 @@ def test_an_unknown_setting_warns(
 ) -> None:
     config = site({"a.md": article_text()}, settings="titel: X\n")
     assert main(["--root", str(config.root), "build"]) == 0
-    assert "newsgen.yaml: warning: unknown setting 'titel' is ignored" in capsys.readouterr().err
+    assert "newsgen.yaml:1: warning: unknown setting 'titel' is ignored" in capsys.readouterr().err
 
 
 def test_an_unknown_site_language_is_an_error(

@@ -92,7 +92,7 @@ def test_a_misspelt_setting_fails_a_strict_build(
     assert _run(config.root, *how) == 1
 
     err = capsys.readouterr().err
-    assert err.startswith("newsgen.yaml: unknown setting 'titel'")
+    assert err.startswith("newsgen.yaml:1: unknown setting 'titel'")
     assert "1 error(s); nothing was written." in err
     assert not config.path("output").exists()
 
@@ -233,3 +233,23 @@ def test_a_field_a_comment_marks_todo_is_a_warning_and_fails_a_strict_build(
         "today's stands in"
     ]
     assert _run(config.root, "build", "--strict") == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("feed_size: many", "'feed_size' must be a whole number, not 'many'"),
+        ("strict: 1", "'strict' must be true or false, not 1"),
+        ("title: [A, B]", "'title' must be text, not ['A', 'B']"),
+        ("output: 3", "'output' must be a folder's path, not 3"),
+    ],
+)
+def test_a_setting_of_the_wrong_kind_names_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, message: str
+) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD})
+    settings = ["description: An archive.", setting]  # the setting on the second line
+    (config.root / "newsgen.yaml").write_text("\n".join(settings) + "\n")
+    line = 2
+    assert _run(config.root, "build") == 1
+    assert capsys.readouterr().err.startswith(f"newsgen.yaml:{line}: {message}")

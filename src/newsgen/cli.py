@@ -255,12 +255,18 @@ def _build(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
         )
     _print_warnings(report.warnings, config.root, err)
     print(
-        f"Built {report.pages} pages from {report.articles} articles in {report.seconds:.2f} s: "
-        f"{report.rendered} rendered, {len(report.written)} files written, "
+        f"Built {_plural(report.pages, 'page')} from {_plural(report.articles, 'article')} "
+        f"in {report.seconds:.2f} s: "
+        f"{report.rendered} rendered, {_plural(len(report.written), 'file')} written, "
         f"{len(report.removed)} removed → {_shown_folder(config.path('output'), config.root)}",
         file=out,
     )
     return EXIT_OK
+
+
+def _plural(number: int, noun: str) -> str:
+    """'1 article', '2 articles': the summary line is English, as the command line is."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _renderer(address: str | None) -> contextlib.AbstractContextManager[Renderer | None]:

@@ -149,7 +149,7 @@ def _read_config_file(path: Path) -> tuple[dict[str, Any], list[BuildWarning]]:
         raise ConfigError("cannot read the settings: the file is not UTF-8", path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read the settings: {exc.strerror}", path) from None
-    data = parse_settings(text, path)
+    data, located = parse_settings(text, path)
     if data is None:
         return {}, []
     if not isinstance(data, dict):
@@ -158,19 +158,23 @@ def _read_config_file(path: Path) -> tuple[dict[str, Any], list[BuildWarning]]:
     warnings: list[BuildWarning] = []
     for key, value in data.items():
         kind = _OPTION_TYPES.get(str(key))
+        line = located.lines.get(str(key))
         if kind is None:
             known = ", ".join(sorted(_OPTION_TYPES))
-            warnings.append(
-                BuildWarning(f"unknown setting '{key}' is ignored (known: {known})", path)
-            )
+            message = f"unknown setting '{key}' is ignored (known: {known})"
+            warnings.append(BuildWarning(message, path, line))
             continue
         if kind is Path and isinstance(value, str):
             value = Path(value)
         elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            raise ConfigError(f"'{key}' must be {kind.__name__}, not {shown}", path)
+            raise ConfigError(f"'{key}' must be {_KINDS[kind]}, not {shown}", path, line)
         values[str(key)] = value
     return values, warnings
+
+
+_KINDS = {str: "text", int: "a whole number", bool: "true or false", Path: "a folder's path"}
+"""Each type of setting, as a message names it."""
 
 
 def _check_language(config: Config, config_path: Path) -> None:

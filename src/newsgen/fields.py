@@ -100,14 +100,31 @@ def date_or_time(value: Any, where: Where) -> dt.date | dt.datetime:
     try:
         if _DATE.fullmatch(raw):
             return dt.date.fromisoformat(raw)
-        return dt.datetime.fromisoformat(raw.replace(" ", "T", 1))
+        moment = dt.datetime.fromisoformat(raw.replace(" ", "T", 1))
     except ValueError as exc:
-        if _DATE.fullmatch(raw[:10]):
-            raise Invalid(f"'{where.key}' is not a real date: '{raw}' ({exc})") from None
+        if not _DATE.fullmatch(raw[:10]):
+            raise Invalid(
+                f"'{where.key}' is not a date: '{raw}'",
+                "write it as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+hh:mm",
+            ) from None
+        try:
+            dt.date.fromisoformat(raw[:10])
+        except ValueError as day_exc:
+            raise Invalid(f"'{where.key}' is not a real date: '{raw}' ({day_exc})") from None
+        raise Invalid(f"'{where.key}' has no real time of day: '{raw}'", _TIME_HINT) from exc
+    offset = moment.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        # Feeds and citations write RFC 3339 and ISO 8601 times, whose offsets are hh:mm.
         raise Invalid(
-            f"'{where.key}' is not a date: '{raw}'",
-            "write it as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+hh:mm",
-        ) from None
+            f"'{where.key}' has an offset from UTC of hours, minutes and seconds: '{raw}'",
+            _TIME_HINT,
+        )
+    return moment
+
+
+_TIME_HINT = (
+    "write the time as HH:MM or HH:MM:SS and an offset from UTC as +hh:mm, -23:59 to +23:59"
+)
 
 
 def day(value: Any, where: Where) -> dt.date:
@@ -162,6 +179,8 @@ def list_item_text(value: Any, where: Where) -> str:
     """One item of a list of texts (a topic)."""
     if isinstance(value, str) and value.strip():
         return value.strip()
+    if isinstance(value, str) or value is None:  # '' or a bare '-' in a block list
+        raise Invalid(f"an item of '{where.key}' is empty", "remove it, or write the topic")
     raise Invalid(f"each of '{where.key}' must be text, not {value!r}", f'quote it: "{where.raw}"')
 
 

@@ -116,10 +116,9 @@ def parse_yaml(
         raise error(f"{what} is not valid YAML: {exc}", path, max(offset - 1, 1)) from None
 
 
-def parse_settings(text: str, path: Path) -> Any:
-    """A settings file's YAML, with the same safety as front matter."""
-    data, _ = parse_yaml(text, path, 1, ConfigError, "cannot read the settings: the file")
-    return data
+def parse_settings(text: str, path: Path) -> tuple[Any, Located]:
+    """A settings file's YAML, with the same safety as front matter, and where each stands."""
+    return parse_yaml(text, path, 1, ConfigError, "cannot read the settings: the file")
 
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
