@@ -831,6 +831,21 @@ def test_a_planted_cache_file_runs_no_code(
     assert "the build state" not in capsys.readouterr().err
 
 
+def test_the_cache_folder_holds_data_files_only(site: Callable[..., Config]) -> None:
+    """No compiled template or pickle: a cache restored from elsewhere is read, never run."""
+    config = site(
+        {
+            "a.md": article_text("First", notes='"**Checked.**"'),
+            "b.md": article_text("Second", date="2022-01-02", story="s"),
+        }
+    )
+    assert _build(config.root) == 0
+    (config.path("source") / "c.md").write_text(article_text("Third", story="s"))
+    assert _build(config.root) == 0
+    kinds = {p.suffix for p in config.path("cache").rglob("*") if p.is_file()}
+    assert kinds and kinds <= {".json", ".sqlite", ".html"}
+
+
 @pytest.mark.parametrize(
     "damage",
     [

@@ -163,7 +163,7 @@ class _Archive(distributed.WorkerPlugin):
 
     def setup(self, worker: distributed.Worker) -> None:
         """Build the Jinja environment once; pages render one chunk at a time."""
-        self.env = self.work.environment(here=False)
+        self.env = self.work.environment()
         # Python-Markdown's parser is not thread-safe, and the GIL lets one thread of a
         # worker render at a time anyway: run workers with one thread, several processes.
         self.lock = threading.Lock()

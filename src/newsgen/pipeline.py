@@ -199,7 +199,6 @@ def _build_with_state(
     collector: Collector,
 ) -> BuildReport:
     from newsgen.pages import find_address_clashes, plan_pages, static_files
-    from newsgen.render import prune_compiled
 
     # Load: every article file → a record (unchanged files come from the build state);
     # every error in every file is reported together, before anything is written.
@@ -265,7 +264,6 @@ def _build_with_state(
             cache_warnings.append(_cache_warning(config, exc))
     # Bodies rendered with other settings or by another newsgen: all but the last few go.
     pruned = prune_html_cache(config.path("cache"), build_fingerprint(config))
-    prune_compiled(config.path("cache"))  # and templates an older newsgen compiled
     if pruned is not None:
         cache_warnings.append(pruned)
 
@@ -507,19 +505,11 @@ class RenderWork:
     """"use" reads and fills the cache of rendered bodies, "refill" only fills it, "off"
     leaves it alone."""
 
-    def environment(self, here: bool = True) -> jinja2.Environment:
-        """The Jinja environment, from the templates read where the build runs.
+    def environment(self) -> jinja2.Environment:
+        """The Jinja environment, from the templates read where the build runs."""
+        from newsgen.render import make_environment
 
-        here: on the build's machine, where the cache folder keeps compiled templates
-        (a cluster's worker has a folder of that name only by chance).
-        """
-        from newsgen.render import COMPILED_FOLDER, CompiledTemplates, make_environment
-
-        compiled = None
-        if here and self.cache_mode != "off":
-            folder = self.config.path("cache") / COMPILED_FOLDER
-            compiled = CompiledTemplates(folder, read=self.cache_mode == "use")
-        return make_environment(self.config, self.templates, compiled)
+        return make_environment(self.config, self.templates)
 
 
 class Renderer(Protocol):

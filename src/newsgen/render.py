@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import gettext
 import hashlib
 import io
-import os
 import re
 import secrets
 import traceback
@@ -20,7 +18,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
-import jinja2.bccache
 from babel.dates import format_date
 from markupsafe import Markup, escape
 
@@ -238,82 +235,17 @@ class _Environment(jinja2.Environment):
         return {**self.globals, **(d or {})}
 
 
-class CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Templates compiled by an earlier build, kept in the cache folder.
-
-    Compiling the theme's templates took 0.09 s of every build that renders a page (a
-    tenth of adding one article to 10,000). Jinja checks each file against its template's
-    source and the Python that wrote it; the name also holds a fingerprint of newsgen's
-    code and Jinja's version, since the environment's options (ours) shape the code too.
-    Like the rest of the cache, this is an optimisation: a file that cannot be read or
-    written is compiled again, never an error.
-
-    read: use what is kept (a full build only writes, trusting nothing it finds).
-    """
-
-    def __init__(self, folder: Path, read: bool = True) -> None:
-        super().__init__(str(folder), f"{_compiled_generation()}-%s.cache")
-        self.read = read
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        """The compiled code of a template, when a sound file of it is kept."""
-        if not self.read:
-            return
-        try:
-            super().load_bytecode(bucket)
-        except Exception:  # a damaged file is no file
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        """Keep a template's compiled code, as far as the folder lets us."""
-        try:
-            os.makedirs(self.directory, exist_ok=True)
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
-
-
-@functools.cache
-def _compiled_generation() -> str:
-    from newsgen.deps import code_fingerprint
-
-    text = f"{code_fingerprint()}:{jinja2.__version__}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-COMPILED_FOLDER = "jinja"
-"""Where the cache folder keeps compiled templates."""
-
-
-def prune_compiled(folder: Path) -> None:
-    """Remove the templates an older newsgen compiled (named for another generation)."""
-    mine = _compiled_generation()
-    with contextlib.suppress(OSError), os.scandir(folder / COMPILED_FOLDER) as found:
-        for entry in found:
-            match = _COMPILED_NAME.fullmatch(entry.name)
-            if match and match[1] != mine and entry.is_file(follow_symlinks=False):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-
-
-_COMPILED_NAME = re.compile(r"([0-9a-f]{16})-[0-9a-f]{40}\.cache(?:.*\.tmp)?")
-
-
-def make_environment(
-    config: Config,
-    loader: jinja2.BaseLoader | None = None,
-    compiled: CompiledTemplates | None = None,
-) -> jinja2.Environment:
+def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
     """The Jinja environment: autoescape everywhere, and a misspelt name fails the build.
 
     loader: where templates come from; by default the project's templates/ first, then
-    the theme's (an own NAME.html replaces only that). compiled: where compiled templates
-    are kept between builds (default: nowhere).
+    the theme's (an own NAME.html replaces only that). Templates are compiled in each
+    build, never kept: the cache folder holds data only, and a cache restored from
+    elsewhere (a CI cache) must never run as code.
     """
     if loader is None:
         loader = jinja2.FileSystemLoader(search_path(config, "templates"))
     env = _Environment(
-        bytecode_cache=compiled,
         loader=loader,
         extensions=["jinja2.ext.i18n"],
         autoescape=True,
