@@ -288,3 +288,11 @@ def test_a_copied_template_is_what_the_build_then_uses(tmp_path: Path) -> None:
     (example,) = load_archive(config)[0].articles
     page = (config.path("output") / urls.article_url(example)).read_text()
     assert "OWN" in page
+
+
+def test_init_names_a_folder_with_spaces_as_a_shell_takes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("init", "my archive") == 0
+    assert "Next: cd 'my archive' && newsgen new" in capsys.readouterr().out

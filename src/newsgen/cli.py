@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -394,7 +395,7 @@ def _init(folder: Path, force: bool, out: TextIO) -> int:
         print("Nothing to add: every file of a new archive is already there.", file=out)
         return EXIT_OK
     where = shown_path(folder, shown)
-    step = "" if where == "." else f"cd {where} && "
+    step = "" if where == "." else f"cd {shlex.quote(where)} && "  # a name with spaces
     print(
         f'A new archive. Next: {step}newsgen new "Title" (or newsgen add FILE), then '
         "newsgen build. To publish it on GitHub Pages, see .github/workflows/publish.yml.",
