@@ -241,3 +241,42 @@ def test_a_headline_another_file_already_has_is_numbered_only_where_pages_clash(
     assert ("\nslug: " in draft.read_text()) == numbered
     assert ("another article has this title's slug" in capsys.readouterr().out) == numbered
     assert main(["--root", str(config.root), "build"]) == 0
+
+
+@pytest.mark.parametrize(
+    "bar",
+    [
+        "Share this: Twitter Facebook",
+        "Поделиться: ВКонтакте Telegram Одноклассники",
+        "Drucken | Teilen | E-Mail",
+        "## Share this: X Facebook",
+    ],
+)
+def test_a_bar_of_buttons_with_its_label_is_furniture(bar: str) -> None:
+    paragraphs = [
+        "Delegations from Tajikistan and Kyrgyzstan met again in Batken on Monday to discuss "
+        "the disputed stretches of their shared border, officials said.",
+        "The talks are expected to continue next week in Osh, the foreign ministries of both "
+        "countries said in a joint statement after the meeting.",
+    ]
+    page = (
+        "<html><head><title>Border talks resume</title></head><body>"
+        f"<h1>Border talks resume</h1><p>{paragraphs[0]}</p><p>{paragraphs[1]}</p>"
+        f"<p>{bar}</p></body></html>"
+    )
+    draft = import_page(page, "saved.html")
+    assert bar in draft.removed
+    assert " ".join(draft.body.split()) == " ".join(paragraphs)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share of trade next year",  # words a bar also has, among words that are none
+        "Print media in Russia",
+        "The minister said: share, print, email",
+        "## Economy",  # one word a menu also has, as a heading of the text
+    ],
+)
+def test_a_line_with_a_word_that_is_no_button_is_no_bar(line: str) -> None:
+    assert not is_furniture(line)

@@ -57,9 +57,40 @@ def is_furniture(line: str, around: bool = False) -> bool:
     patterns = _patterns()
     if around and (patterns.around.search(line) or patterns.captions.search(line)):
         return True
-    if len(line) <= _WHOLE_LINE_LIMIT and patterns.whole.fullmatch(line):
+    if len(line) <= _WHOLE_LINE_LIMIT and (
+        patterns.whole.fullmatch(line)
+        # A bar of several pieces even as a heading ("## Share this: Twitter Facebook");
+        # a heading of one word ("## Economy") may be a section of the text.
+        or _made_of(_MARKUP.sub("", line), patterns.whole)
+    ):
         return True
     return bool(patterns.starts.match(line) or patterns.contains.search(line))
+
+
+# Markdown's marks at a line's start: a heading, a list item, a quote.
+_MARKUP = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+|>\s*)+")
+# What parts a bar of buttons or links: "Share this: Twitter Facebook", "Drucken | Teilen".
+_PART = re.compile(r"[^\s:|·•,/–—]+")
+
+
+def _made_of(line: str, whole: re.Pattern[str]) -> bool:
+    """Whether a line is several pieces of furniture in a row, each a whole entry: a share
+    bar with its label, a row of menu items. A line of prose holds a word that is none.
+
+    Which runs of words make the pieces is found by trying each run (a word may end one
+    entry or belong to a longer one: "share" and "share this"): some hundreds of matches
+    of short slices for a line of 200 characters.
+    """
+    words = [(m.start(), m.end()) for m in _PART.finditer(line)]
+    if len(words) < 2:
+        return False
+    covered = [True] + [False] * len(words)  # covered[k]: words[:k] are whole pieces
+    for end in range(1, len(words) + 1):
+        stop = words[end - 1][1]
+        covered[end] = any(
+            covered[start] and whole.fullmatch(line, words[start][0], stop) for start in range(end)
+        )
+    return covered[-1]
 
 
 def is_list_head(line: str) -> bool:
