@@ -280,3 +280,44 @@ def test_a_bar_of_buttons_with_its_label_is_furniture(bar: str) -> None:
 )
 def test_a_line_with_a_word_that_is_no_button_is_no_bar(line: str) -> None:
     assert not is_furniture(line)
+
+
+@pytest.mark.parametrize(
+    ("barrier", "language"),
+    [
+        ("Subscribe to unlock this article", "en"),
+        ("Jetzt weiterlesen mit SPIEGEL+", "de"),
+        ("Продолжение доступно по подписке", "ru"),
+    ],
+)
+def test_a_subscribers_barrier_is_dropped_and_the_draft_says_its_text_is_cut_short(
+    barrier: str, language: str, site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    opening = {
+        "en": "Western and Chinese buyers jostle for uranium from Kazakhstan, the largest "
+        "producer in the world, as prices climb to their highest level in a decade.",
+        "de": "Westliche und chinesische Käufer ringen um Uran aus Kasachstan, dem größten "
+        "Förderland der Welt, während die Preise auf den höchsten Stand seit Jahren steigen.",
+        "ru": "Западные и китайские покупатели борются за уран из Казахстана, крупнейшего "
+        "производителя в мире, пока цены растут до максимума за десять лет.",
+    }[language]
+    page = (
+        f'<html lang="{language}"><head><title>Uranium race</title></head><body>'
+        f"<h1>Uranium race</h1><p>{opening}</p>"
+        f'<div class="barrier"><h2>{barrier}</h2></div></body></html>'
+    )
+    draft = import_page(page, "saved.html")
+    assert draft.barrier == barrier
+    assert barrier not in draft.body and opening in " ".join(draft.body.split())
+
+    config = site({})
+    path = config.root / "page.html"
+    path.write_text(page)
+    assert main(["--root", str(config.root), "add", str(path)]) == 0
+    (written,) = config.path("source").glob("*.md")
+    assert "# TODO: the page asks for a subscription" in written.read_text()
+    capsys.readouterr()
+    assert main(["--root", str(config.root), "build", "--strict"]) == 1
+    assert "'notes' is still marked TODO: the page asks for a subscription" in (
+        capsys.readouterr().err
+    )

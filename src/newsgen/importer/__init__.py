@@ -23,6 +23,7 @@ from newsgen.errors import ContentError
 from newsgen.importer.dates import find_date
 from newsgen.importer.draft import Draft, Provenance, clean_text, yaml_value
 from newsgen.importer.extract import Extract
+from newsgen.importer.furniture import is_barrier
 from newsgen.importer.language import detect_language
 from newsgen.importer.save import Saved, draft_file_name, new_article, save_article
 from newsgen.importer.sources import find_source, outlet_of_url, strip_site_name
@@ -132,6 +133,11 @@ def _draft(
             page_url, retrieved if url else None, source.name if source else None
         ),
         removed=found.removed,
+        # Wherever the page shows it: an extractor may have left it out of the article.
+        barrier=next(
+            (line for line in (*found.removed, *found.footer, *found.header) if is_barrier(line)),
+            None,
+        ),
         method=found.method,
     )
 

@@ -56,6 +56,8 @@ class Draft:
     provenance: Provenance = field(default_factory=Provenance)
     removed: tuple[str, ...] = ()
     """The furniture lines that were dropped, for the author to glance over."""
+    barrier: str | None = None
+    """A line of a subscriber's barrier the page held: its text is likely cut short."""
     method: str = "a copied page's text, its furniture removed"
 
     def to_markdown(self, today: dt.date, slug: str | None = None) -> str:
@@ -67,7 +69,13 @@ class Draft:
         else:
             lines.append("source: TODO  # who published it?")
         lines.extend(_provenance_lines(self.provenance))
-        lines.append(f"notes: {yaml_value(self.notes())}")
+        cut_short = (
+            f"  # TODO: the page asks for a subscription ({_comment(self.barrier)}): "
+            "its text is likely cut short"
+            if self.barrier
+            else ""
+        )
+        lines.append(f"notes: {yaml_value(self.notes())}{cut_short}")
         if self.author:
             lines.append(f"author: {yaml_value(self.author)}")
         lines.append(f"language: {self.language}")

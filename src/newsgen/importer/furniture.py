@@ -27,6 +27,7 @@ class _Patterns:
     list_heads: re.Pattern[str]
     around: re.Pattern[str]
     captions: re.Pattern[str]
+    barrier: re.Pattern[str]
 
 
 @functools.cache
@@ -45,6 +46,7 @@ def _patterns() -> _Patterns:
         join("list_heads"),
         join("around"),
         join("captions"),
+        join("barrier"),
     )
 
 
@@ -64,7 +66,17 @@ def is_furniture(line: str, around: bool = False) -> bool:
         or _made_of(_MARKUP.sub("", line), patterns.whole)
     ):
         return True
-    return bool(patterns.starts.match(line) or patterns.contains.search(line))
+    return bool(
+        patterns.starts.match(line)
+        or patterns.contains.search(line)
+        or patterns.barrier.search(line)
+    )
+
+
+def is_barrier(line: str) -> bool:
+    """Whether a line is a subscriber's barrier ("Subscribe to unlock this article"): the
+    page then holds only the start of the text."""
+    return bool(_patterns().barrier.search(line))
 
 
 # Markdown's marks at a line's start: a heading, a list item, a quote.
