@@ -321,3 +321,22 @@ def test_a_subscribers_barrier_is_dropped_and_the_draft_says_its_text_is_cut_sho
     assert "'notes' is still marked TODO: the page asks for a subscription" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize(
+    ("declared", "title"),
+    [
+        ("en", "Inside the race for Central Asia's uranium"),
+        ("de", "Rennen um Uran"),
+        ("ru", "Гонка за уран"),
+    ],
+)
+def test_a_page_with_little_text_is_in_the_language_it_declares(declared: str, title: str) -> None:
+    page = f'<html lang="{declared}"><head><title>{title}</title></head><body><h1>{title}</h1></body></html>'
+    assert import_page(page, "saved.html").language == declared
+
+
+def test_a_page_with_enough_text_is_in_the_language_it_is_written_in() -> None:
+    # A site's template may declare its own language over an article in another.
+    page = f'<html lang="en"><head><title>x</title></head><body><article><h1>Abkommen</h1>{"".join(f"<p>{p}</p>" for p in ARTICLE.split(chr(10) * 2)[1:])}</article></body></html>'
+    assert import_page(page, "saved.html").language == "de"

@@ -24,7 +24,7 @@ from newsgen.importer.dates import find_date
 from newsgen.importer.draft import Draft, Provenance, clean_text, yaml_value
 from newsgen.importer.extract import Extract
 from newsgen.importer.furniture import is_barrier
-from newsgen.importer.language import detect_language
+from newsgen.importer.language import detect_language, page_language
 from newsgen.importer.save import Saved, draft_file_name, new_article, save_article
 from newsgen.importer.sources import find_source, outlet_of_url, strip_site_name
 
@@ -106,8 +106,7 @@ def _draft(
         raise ContentError(
             "holds no text to import (no headline, no paragraph); nothing was written", where
         )
-    hint = found.language or default
-    language = detect_language(" ".join([found.title, *found.body])[:5000], hint)
+    language = page_language(" ".join([found.title, *found.body])[:5000], found.language, default)
     date = find_date(found.header, found.body, found.footer, language, found.title)
     published = _iso_date(found.published)
     page_url = url or found.url

@@ -30,3 +30,18 @@ def detect_language(text: str, default: str = "en") -> str:
         return check_language(found.iso_code_639_1.name.lower())
     except UnknownLanguage:
         return default
+
+
+FEW_WORDS = 25
+"""Fewer words than this are too few to tell a language by: an English headline alone was
+read as Latin. A page that declares its language is then taken at its word."""
+
+
+def page_language(text: str, declared: str | None, default: str = "en") -> str:
+    """The text's language: detected, unless the text is short and the page says its own."""
+    if declared and len(text.split()) < FEW_WORDS:
+        try:
+            return check_language(declared)
+        except UnknownLanguage:
+            pass
+    return detect_language(text, declared or default)
