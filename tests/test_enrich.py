@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -112,24 +113,29 @@ def test_topic_slugs_never_clash_or_take_the_index_page() -> None:
     assert "index" not in slugs
 
 
-def test_a_topic_keeps_its_address_when_a_tag_of_the_same_slug_joins_the_archive() -> None:
-    first = [_record("a", "2020-01-01", tags="C#"), _record("b", "2020-02-01", tags="C++")]
+def test_a_topics_address_is_its_tags_alone_whatever_else_the_archive_holds() -> None:
+    first = [
+        _record("a", "2020-01-01", tags="C#"),
+        _record("b", "2020-02-01", tags="C++,Military Bases"),
+        _record("r", "2020-03-01", tags="энергетика"),
+    ]
     before = build_archive(first).topic_slugs
-    # Later tags whose slugs clash with both, sorting before, between and after them.
+    # Tags of the same slug, sorting before, between and after; older and newer articles.
     joined = [
         *first,
-        _record("c", "2020-03-01", tags="C+"),
-        _record("d", "2020-04-01", tags="C"),
-        _record("e", "2020-05-01", tags="C--"),
+        _record("c", "2019-03-01", tags="C+,military  bases"),
+        _record("d", "2021-04-01", tags="C"),
+        _record("e", "2018-05-01", tags="C--,C++"),
     ]
     after = build_archive(joined).topic_slugs
 
     assert {key: after[key] for key in before} == before
-    assert before["c#"] == "c"  # the first used has the bare slug
-    assert len(set(after.values())) == len(after) == 5
-    # A mark of the tag's own text: the same in any archive that holds the tag.
-    alone = build_archive([_record("x", "2019-01-01", tags="C"), joined[2]]).topic_slugs
-    assert alone["c+"] == after["c+"]
+    assert len(set(after.values())) == len(after) == 7
+    assert after["military bases"] == "military-bases"  # a tag that is its own slug
+    assert after["c"] == "c"
+    for key in ("c#", "c++", "c+", "c--"):  # the slug with a mark of the tag's text
+        assert re.fullmatch(r"c-[0-9a-f]{6}", after[key])
+    assert re.fullmatch(r"energetika-[0-9a-f]{6}", after["энергетика"])
 
 
 def test_a_story_is_titled_by_its_story_title_or_its_earliest_report() -> None:

@@ -127,35 +127,39 @@ def _story(key: str, articles: tuple[Article, ...]) -> Story:
 def _topics(articles: tuple[Article, ...]) -> tuple[dict[str, Topic], dict[str, str]]:
     """Topics by slug, and each folded tag's slug.
 
-    Tags whose slugs clash ('C#', 'C++' and 'C+' all make 'c') keep their addresses when
-    another joins them: the tag used first (in timeline order) has the bare slug, and each
-    later one the slug with a mark of its own text, whatever else the archive holds.
-    Numbered in turn instead, a new tag sorting among them moved the others' pages, and
-    a link to one topic led to another.
+    A topic's address is a function of its tag alone, so no other tag, earlier or later,
+    can take it: a tag that is its own slug ('military bases' → military-bases) has it
+    bare; any other ('C#', 'C++', 'Außenpolitik', 'энергетика') has its slug with a mark
+    of its text ('c-3f2a1b'). Handed out in turn instead, a tag joining the archive (or
+    an older article bringing one) moved other topics' pages, and a link to one topic
+    led to another.
     """
     names: dict[str, str] = {}
-    languages: dict[str, str] = {}
     members: defaultdict[str, list[Article]] = defaultdict(list)
     for article in articles:
         for tag in article.tags:
             key = topic_key(tag)
             names.setdefault(key, " ".join(tag.split()))
-            languages.setdefault(key, article.language)
             if not members[key] or members[key][-1] is not article:
                 members[key].append(article)
     slugs: dict[str, str] = {}
-    taken = {"index"}  # topics/index.html is the list of topics
-    for key in names:  # in the order of first use: articles come in timeline order
-        base = make_slug(names[key], languages[key]) or "topic"
-        slug = base
-        if slug in taken:
-            mark = hashlib.sha256(key.encode()).hexdigest()
-            slug = next(s for n in range(6, 65) if (s := f"{base}-{mark[:n]}") not in taken)
-        taken.add(slug)
-        slugs[key] = slug
+    taken: set[str] = set()
+    for key in sorted(names):
+        slugs[key] = _topic_slug(key, taken)
+        taken.add(slugs[key])
     order = sorted(names, key=lambda k: (names[k].casefold(), k))
     topics = {slugs[k]: Topic(k, names[k], slugs[k], tuple(reversed(members[k]))) for k in order}
     return topics, slugs
+
+
+def _topic_slug(key: str, taken: set[str]) -> str:
+    """A folded tag's slug: bare when the tag is its own slug, else marked by its text."""
+    base = make_slug(key) or "topic"
+    if base == key.replace(" ", "-") and base != "index":
+        return base  # no other tag folds to this text, so none can want this slug
+    mark = hashlib.sha256(key.encode()).hexdigest()
+    # Longer only should two marks begin alike: one in millions of clashing tags.
+    return next(s for n in range(6, 65) if (s := f"{base}-{mark[:n]}") not in taken)
 
 
 def _mentions(
