@@ -253,3 +253,25 @@ def test_a_setting_of_the_wrong_kind_names_its_line(
     line = 2
     assert _run(config.root, "build") == 1
     assert capsys.readouterr().err.startswith(f"newsgen.yaml:{line}: {message}")
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("cache: loop", "loop: the cache folder cannot be used: this link leads round in a loop"),
+        (
+            "source: loop",
+            "loop: the articles folder cannot be used: this link leads round in a loop",
+        ),
+    ],
+)
+def test_a_folder_that_is_a_link_round_in_a_loop_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, message: str
+) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD})
+    (config.root / "loop").symlink_to("loop")
+    (config.root / "newsgen.yaml").write_text(setting + "\n")
+    assert _run(config.root, "build") != 0
+    err = capsys.readouterr().err
+    assert err.startswith(message) and "Traceback" not in err
+    assert not config.path("output").exists()

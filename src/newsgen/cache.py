@@ -24,7 +24,7 @@ from pathlib import Path
 
 from newsgen.config import CONFIG_FILE, Config
 from newsgen.errors import BuildWarning, ConfigError
-from newsgen.files import replace_file
+from newsgen.files import replace_file, resolved
 
 _HTML = "html"
 GENERATIONS_KEPT = 3
@@ -123,7 +123,7 @@ class HtmlCache:
 def check_cache_folder(config: Config) -> None:
     """Refuse a cache folder that another folder of the project is, holds or lies in:
     what the cache writes would be read as articles or templates, or published."""
-    cache = config.path("cache").resolve()
+    cache = _real(config, "cache")
     root = config.root.resolve()
     if root.is_relative_to(cache):
         where = "is" if cache == root else "holds"
@@ -135,11 +135,19 @@ def check_cache_folder(config: Config) -> None:
         "output": "the output folder",
     }
     for name, what in others.items():
-        folder = config.path(name).resolve()
+        folder = _real(config, name)
         if cache == folder or folder.is_relative_to(cache):
             raise _misplaced(config, f"it is or holds {what}")
         if cache.is_relative_to(folder):
             raise _misplaced(config, f"it is inside {what}")
+
+
+def _real(config: Config, name: str) -> Path:
+    """A configured folder's real path, or a ConfigError naming it."""
+    found = resolved(config.path(name))
+    if isinstance(found, str):
+        raise ConfigError(f"the {name} folder cannot be used: {found}", config.path(name))
+    return found
 
 
 def _misplaced(config: Config, why: str) -> ConfigError:

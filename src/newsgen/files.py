@@ -144,6 +144,19 @@ def _examine(entry: os.DirEntry[str], relative: str, within: str | None) -> Foun
     return Found(relative, entry.path, "problem", problem=reason)
 
 
+def resolved(path: Path) -> Path | str:
+    """A folder's real path, or why it has none ("this link leads round in a loop").
+
+    pathlib's resolve() raises RuntimeError on a loop in Python 3.11, not an OSError.
+    """
+    try:
+        return path.resolve()
+    except RuntimeError:
+        return "this link leads round in a loop"
+    except OSError as exc:
+        return _reason(exc)
+
+
 def look_at(path: Path, within: Path | None = None) -> Found | None:
     """One file the project names (its settings, its about page), as the walker sees a file:
     None when there is nothing of that name; a problem when it is not a regular file, or

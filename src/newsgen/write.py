@@ -52,7 +52,7 @@ from typing import Any, NoReturn
 from newsgen import urls
 from newsgen.config import Config
 from newsgen.errors import BuildWarning, OutputError
-from newsgen.files import replace_file, walk
+from newsgen.files import replace_file, resolved, walk
 
 _STAGING = ".staging-"
 _OLD = ".old-"
@@ -339,11 +339,16 @@ def check_output_folder(config: Config, force: bool = False) -> None:
     """Refuse an output folder where a build could destroy something."""
     output = real_output(config.path("output"))
     home = Path.home().resolve()
-    inputs = {
-        config.path("source").resolve(): "the articles folder",
-        config.path("templates").resolve(): "the templates folder",
-        config.path("static").resolve(): "the static folder",
-    }
+    inputs: dict[Path, str] = {}
+    for name, what in (
+        ("source", "the articles folder"),
+        ("templates", "the templates folder"),
+        ("static", "the static folder"),
+    ):
+        found = resolved(config.path(name))
+        if isinstance(found, str):
+            raise OutputError(f"{what} cannot be used: {found}", config.path(name))
+        inputs[found] = what
     protected = {
         config.root.resolve(): "the project folder",
         **inputs,
