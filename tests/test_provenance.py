@@ -3,6 +3,7 @@ labelled with one publisher while it leads to another's site."""
 
 from __future__ import annotations
 
+import dataclasses
 import posixpath
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ import yaml
 from newsgen.config import Config
 from newsgen.errors import BuildFailed
 from newsgen.model import Article
-from newsgen.outlets import Outlet, outlets
+from newsgen.outlets import Outlet, outlet_of_url, outlets
 from newsgen.pipeline import build, load_archive
 
 from .conftest import article_text
@@ -233,11 +234,10 @@ def _misattributed_cases() -> list[tuple[dict[str, str], str]]:
             f"'source_url' is on news.{other.domains[0]}, a site of {other.name}, "
             f"not of {one.name}",
         ),
-        # A copy credited to the site it was found on, leading to a third party's site.
+        # A copy credited to one publisher the table knows, leading to another's site.
         (
-            {"source": one.name, "via": "a press digest", "via_url": elsewhere},
-            f"'via_url' is on news.{other.domains[0]}, a site of {other.name}, "
-            "not of a press digest",
+            {"source": one.name, "via": one.name, "via_url": elsewhere},
+            f"'via_url' is on news.{other.domains[0]}, a site of {other.name}, not of {one.name}",
         ),
         # A snapshot is not the original.
         (
@@ -331,3 +331,42 @@ def test_each_version_of_a_story_names_its_publisher_and_one_page_stands_for_a_l
         )
         assert found == expected
         assert len(alternates) == len(found)
+
+
+def test_a_name_the_table_does_not_know_over_a_known_site_is_a_warning(
+    site: Callable[..., Config],
+) -> None:
+    """'Thomson Reuters' may be Reuters by another name: the author is asked, not refused."""
+    one, _ = _two_outlets()
+    config = site(
+        {
+            "a.md": article_text(
+                source=f"{one.name} World Service",
+                source_url=f"https://{one.domains[0]}/2021/report",
+            )
+        }
+    )
+    report = build(config)
+    (warning,) = report.warnings
+    assert warning.line == 5
+    assert warning.message.startswith(
+        f"'source_url' is on {one.domains[0]}, a site of {one.name}; "
+        f"is {one.name} World Service another name of {one.name}?"
+    )
+    strict = dataclasses.replace(config, strict=True)
+    with pytest.raises(BuildFailed):
+        build(strict, full=True)
+
+
+def test_an_address_belongs_to_the_outlet_of_its_longest_matching_domain() -> None:
+    nested = [
+        (outer, inner)
+        for outer in outlets()
+        for inner in outlets()
+        if outer is not inner
+        and any(d.endswith("." + e) for d in inner.domains for e in outer.domains)
+    ]
+    for outer, inner in nested:
+        domain = next(d for d in inner.domains if any(d.endswith("." + e) for e in outer.domains))
+        assert outlet_of_url(f"https://{domain}/news/1") is inner
+    assert outlet_of_url("https://nowhere.example/") is None

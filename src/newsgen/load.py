@@ -114,18 +114,25 @@ def check_fields(
             values[row.name] = row.validate(value, where)
         except Invalid as exc:
             errors.extend(ContentError(m, path, n or line, h) for m, h, n in exc.problems)
-    errors.extend(_misattributed(path, values, located))
+    misattributed, unsure = _misattributed(path, values, located)
+    errors.extend(misattributed)
+    warnings.extend(unsure)
     return values, errors, warnings
 
 
-def _misattributed(path: Path, values: dict[str, Any], located: Located) -> list[ContentError]:
+def _misattributed(
+    path: Path, values: dict[str, Any], located: Located
+) -> tuple[list[ContentError], list[BuildWarning]]:
     """Addresses that would send a reader from one publisher's name to another's page.
 
     A page shows 'source_url' as the publisher's own copy and 'via_url' as where the
-    text was found: an address on a site the table of outlets gives to another publisher,
-    or a web archive's snapshot given as the original, would be a link that misleads.
+    text was found. An address on a site the table of outlets gives to another publisher
+    than the one named, or a web archive's snapshot given as the original, is an error.
+    Where the name is one the table does not know ('Thomson Reuters', a blog), it may be
+    the same publisher by another name: a warning, which a strict build makes an error.
     """
-    problems: list[ContentError] = []
+    errors: list[ContentError] = []
+    warnings: list[BuildWarning] = []
     for name_field, url_field in (("source", "source_url"), ("via", "via_url")):
         url, named = values.get(url_field), values.get(name_field)
         if not url:
@@ -134,19 +141,30 @@ def _misattributed(path: Path, values: dict[str, Any], located: Located) -> list
         if url_field == "source_url" and is_web_archive(url):
             message = f"'source_url' is a web archive's copy ({host_of(url)}), not the original"
             hint = "give it as 'archived_url', and the publisher's own address as 'source_url'"
-            problems.append(ContentError(message, path, line, hint))
+            errors.append(ContentError(message, path, line, hint))
             continue
         site = outlet_of_url(url)
-        if site is None or named is None or outlet_named(named) is site:
+        if site is None or named is None:
+            continue
+        known = outlet_named(named)
+        if known is site:
             continue
         message = f"'{url_field}' is on {host_of(url)}, a site of {site.name}, not of {named}"
+        if known is None:
+            message = (
+                f"'{url_field}' is on {host_of(url)}, a site of {site.name}; is {named} "
+                f"another name of {site.name}?"
+            )
+            hint = f"if so, name it '{site.name}'; if not, the address is not its copy"
+            warnings.append(BuildWarning(f"{message} ({hint})", path, line))
+            continue
         if url_field == "source_url":
             hint = "'source_url' is the original on its publisher's site; a copy found "
             hint += "elsewhere goes in 'via' and 'via_url'"
         else:
             hint = f"'via' names the site the copy was found on: {site.name}?"
-        problems.append(ContentError(message, path, line, hint))
-    return problems
+        errors.append(ContentError(message, path, line, hint))
+    return errors, warnings
 
 
 # A field whose line ends in a comment marked TODO: "date: 2024-05-01  # TODO: no date

@@ -67,9 +67,16 @@ def _on(host: str, domains: tuple[str, ...]) -> bool:
 
 
 def outlet_of_url(url: str) -> Outlet | None:
-    """The outlet whose site an address is on, if the table has it."""
+    """The outlet whose site an address is on, if the table has it: the one with the
+    longest matching domain (de.rt.com is RT DE's, whatever the table's order)."""
     host = host_of(url)
-    return next((outlet for outlet in outlets() if _on(host, outlet.domains)), None)
+    found = [
+        (len(domain), outlet)
+        for outlet in outlets()
+        for domain in outlet.domains
+        if host == domain or host.endswith("." + domain)
+    ]
+    return max(found, key=lambda pair: pair[0])[1] if found else None
 
 
 @functools.cache
