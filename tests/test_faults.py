@@ -275,3 +275,22 @@ def test_a_folder_that_is_a_link_round_in_a_loop_is_named(
     err = capsys.readouterr().err
     assert err.startswith(message) and "Traceback" not in err
     assert not config.path("output").exists()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'title: "C# TODO apps are booming"',
+        "title: 'Campaign #TODO trends'",
+        "title: C# TODO apps",
+        "source_url: https://www.example.org/x#TODO",
+    ],
+)
+def test_a_todo_inside_a_value_is_no_mark(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str], line: str
+) -> None:
+    text = article_text("Placeholder").replace("title: Placeholder", line)
+    if not line.startswith("title:"):
+        text = text.replace("---\n", "---\ntitle: Placeholder\n", 1)
+    config = site({"a.md": text})
+    assert _run(config.root, "build", "--strict") == 0, capsys.readouterr().err

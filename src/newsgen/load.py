@@ -168,8 +168,11 @@ def _misattributed(
 
 
 # A field whose line ends in a comment marked TODO: "date: 2024-05-01  # TODO: no date
-# found; today's stands in", as `newsgen add` writes what it could not find out.
-_TODO_COMMENT = re.compile(r"^([A-Za-z_][\w-]*)\s*:[^#\n]*#\s*TODO\b[:\s]*(.*)$", re.M)
+# found; today's stands in", as `newsgen add` writes what it could not find out. As in
+# YAML, a comment's '#' follows a space ("C#" and "…/x#TODO" are values).
+_TODO_COMMENT = re.compile(
+    r"^(?P<field>[A-Za-z_][\w-]*)\s*:(?P<value>[^\n]*?)\s#\s*TODO\b[:\s]*(?P<said>.*)$", re.M
+)
 
 
 def _marked_todo(front: str, path: Path) -> list[BuildWarning]:
@@ -177,9 +180,12 @@ def _marked_todo(front: str, path: Path) -> list[BuildWarning]:
     to publish in a strict build."""
     warnings = []
     for match in _TODO_COMMENT.finditer(front):
+        value = match["value"]
+        if value.count('"') % 2 or value.count("'") % 2:
+            continue  # the '#' stands inside a quoted value: "Campaign #TODO trends"
         line = front.count("\n", 0, match.start()) + FRONT_MATTER_OFFSET
-        said = match[2].strip()
-        message = f"'{match[1]}' is still marked TODO" + (f": {said}" if said else "")
+        said = match["said"].strip()
+        message = f"'{match['field']}' is still marked TODO" + (f": {said}" if said else "")
         warnings.append(BuildWarning(message, path, line))
     return warnings
 
