@@ -294,3 +294,46 @@ def test_a_todo_inside_a_value_is_no_mark(
         text = text.replace("---\n", "---\ntitle: Placeholder\n", 1)
     config = site({"a.md": text})
     assert _run(config.root, "build", "--strict") == 0, capsys.readouterr().err
+
+
+def test_check_refuses_the_cache_folder_a_build_would_refuse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD}, "cache: _site/cache\n")
+    assert _run(config.root, "check") == 1
+    assert "the cache folder cannot be _site/cache" in capsys.readouterr().err
+
+
+def test_a_hidden_cache_folder_inside_the_articles_folder_is_taken(tmp_path: Path) -> None:
+    # An archive kept at the project's top: articles beside newsgen.yaml, the default cache.
+    config = make_site(tmp_path / "project", {}, "source: .\noutput: ../site\n")
+    (config.root / "a.md").write_text(GOOD)
+    assert _run(config.root, "build") == 0
+    assert _run(config.root, "build") == 0
+    assert (config.root / ".newsgen-cache" / "state.sqlite").is_file()
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        ("https://example.org/a b/", "must not hold spaces or control characters"),
+        ("https://exa mple.org/", "must not hold spaces or control characters"),
+        ("https://exa_mple.org/", "names no host a browser can reach (exa_mple.org)"),
+    ],
+)
+def test_a_base_url_with_a_space_or_an_impossible_host_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], base_url: str, message: str
+) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD})
+    (config.root / "newsgen.yaml").write_text(f"base_url: '{base_url}'\n")
+    assert _run(config.root, "build") == 1
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["https://example.org/", "http://localhost:8000/", "https://[::1]/", "https://10.0.0.1/a/"],
+)
+def test_a_base_url_that_is_a_whole_address_is_taken(tmp_path: Path, base_url: str) -> None:
+    config = make_site(tmp_path / "project", {"a.md": GOOD}, f"base_url: '{base_url}'\n")
+    assert _run(config.root, "build") == 0

@@ -138,7 +138,11 @@ def check_cache_folder(config: Config) -> None:
         folder = _real(config, name)
         if cache == folder or folder.is_relative_to(cache):
             raise _misplaced(config, f"it is or holds {what}")
-        if cache.is_relative_to(folder):
+        # Inside an input folder, a hidden one is never read (source: . with the default
+        # .newsgen-cache); inside the output folder, nothing may be.
+        inside = cache.relative_to(folder).parts if cache.is_relative_to(folder) else None
+        hidden = inside is not None and any(part.startswith(".") for part in inside)
+        if inside is not None and (name == "output" or not hidden):
             raise _misplaced(config, f"it is inside {what}")
 
 

@@ -286,10 +286,12 @@ def _renderer(address: str | None) -> contextlib.AbstractContextManager[Renderer
 
 
 def _check(config: Config, out: TextIO, err: TextIO) -> int:
+    from newsgen.cache import check_cache_folder
     from newsgen.linkcheck import check_folder, check_links
     from newsgen.pipeline import render_site
     from newsgen.write import read_manifest
 
+    check_cache_folder(config)  # a build would refuse it: so does a check
     files, warnings = render_site(config)
     _print_warnings(warnings, config.root, err)  # under --strict, loading raised them
     problems = check_links(files)

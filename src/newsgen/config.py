@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,11 @@ def load_config(
     return config, warnings
 
 
+# A host name of letters, digits and hyphens (or an IPv4 address, or an IPv6 one in brackets).
+_HOST = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|[0-9a-f:.]+"
+)
+
 _COUNTS = ("feed_size", "latest_count", "country_page_size")
 """Settings that count articles: none of them can be zero or fewer."""
 
@@ -133,6 +139,14 @@ def _base_url_problem(url: str) -> str | None:
         return "is not an address"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be a whole address, starting http:// or https://"
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "must not hold spaces or control characters (write a space in a path as %20)"
+    try:  # a name in another script is written in ASCII on the wire (пример.рф: xn--…)
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = ""
+    if not _HOST.fullmatch(host):
+        return f"names no host a browser can reach ({parts.hostname})"
     if parts.username is not None or parts.password is not None:
         return "must not hold a user name or password: it is published on every page"
     if parts.query or parts.fragment or url.endswith(("?", "#")):

@@ -85,7 +85,6 @@ class DevServer:
 
     def rebuild(self) -> BuildReport | None:
         """Build once; on failure, keep the last good site and remember the errors."""
-        self.built_from = set(self._watched())
         report, errors = _build_once(self)
         if errors:
             self.log(errors)
@@ -162,8 +161,12 @@ def _listen(
 def _build_once(server: DevServer) -> tuple[BuildReport | None, str | None]:
     """One build for the server: its report, or the errors to show on every page."""
     root = server.root
+    # What this build reads from (by the settings it reads, once read): a folder that
+    # comes or goes after this is the next build's.
+    server.built_from = set(server._watched())
     try:
         server.config, warnings = load_config(root, server.overrides)
+        server.built_from = set(server._watched())
         report = build(
             server.config,
             on_wait=lambda note: server.log(note.describe(root)),
