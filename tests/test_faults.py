@@ -144,7 +144,8 @@ def test_a_text_nested_past_what_markdown_can_parse_names_its_file(
     assert _run(config.root, "build") == 1
 
     err = capsys.readouterr().err
-    assert err.startswith("articles/deep.md: the text nests too deeply to render")
+    part = "the text nests" if where == "body" else "the notes nest"
+    assert err.startswith(f"articles/deep.md: {part} too deeply to render")
     assert not config.path("output").exists()
 
 
@@ -337,3 +338,16 @@ def test_a_base_url_with_a_space_or_an_impossible_host_is_refused(
 def test_a_base_url_that_is_a_whole_address_is_taken(tmp_path: Path, base_url: str) -> None:
     config = make_site(tmp_path / "project", {"a.md": GOOD}, f"base_url: '{base_url}'\n")
     assert _run(config.root, "build") == 0
+
+
+def test_a_template_others_import_that_is_not_text_is_named_once(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": GOOD})
+    (config.root / "templates" / "_macros.html").write_bytes(b"caf\xe9")
+    assert _run(config.root, "build") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "templates/_macros.html: cannot read the template: it is not UTF-8 text",
+        "1 error(s); nothing was written.",
+    ]

@@ -187,9 +187,9 @@ def _render_remote(name: str, chunk: _Chunk) -> tuple[list[Rendered], dict[str, 
 
     def body(article: Article | Document | Notes) -> Markup:
         if isinstance(article, Notes):  # notes travel in the record, not as a file to read
-            return render_markdown(
-                article.text, work.config.allow_raw_html, body_id_prefix(article), article.path
-            )
+            prefix = body_id_prefix(article)
+            allow = work.config.allow_raw_html
+            return render_markdown(article.text, allow, prefix, article.path, "the notes nest")
         key = body_key(article)
         kind, value = chunk.bodies[key]
         if kind == "html":  # from the client's cache: untrusted, cleaned as locally

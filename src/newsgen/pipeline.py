@@ -621,7 +621,9 @@ def _body_renderer(
             except OSError as exc:
                 message = f"cannot read it: {exc.strerror or exc}"
                 raise ContentError(message, record.path) from None
-        html = render_markdown(text, config.allow_raw_html, body_id_prefix(record), record.path)
+        part = "the notes nest" if isinstance(record, Notes) else "the text nests"
+        prefix = body_id_prefix(record)
+        html = render_markdown(text, config.allow_raw_html, prefix, record.path, part)
         cache.put(key, str(html))
         return html
 

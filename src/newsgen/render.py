@@ -25,7 +25,7 @@ from newsgen import cite, urls
 from newsgen import data as open_data
 from newsgen.config import Config
 from newsgen.countries import country_name, region_name
-from newsgen.errors import ContentError, TemplateError
+from newsgen.errors import ContentError, NewsgenError, TemplateError
 from newsgen.frontmatter import CONTROL_CHARACTERS
 from newsgen.locales import parse_locale
 from newsgen.model import Article, Document, Notes, Page
@@ -56,13 +56,18 @@ _URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def render_markdown(
-    text: str, allow_raw_html: bool, id_prefix: str = "body", path: Path | None = None
+    text: str,
+    allow_raw_html: bool,
+    id_prefix: str = "body",
+    path: Path | None = None,
+    part: str = "the text nests",
 ) -> Markup:
     """An article body as HTML; raw HTML in it is sanitized unless the site trusts it.
 
     The ids Markdown makes (footnotes: ``fn-PREFIX-1``, ``fnref-PREFIX-1``) carry id_prefix,
     so two bodies on one page cannot clash; an author's own id attributes are sanitized away.
-    path: the file the text is from, which an error names.
+    path: the file the text is from, which an error names, and part what of it nests too
+    deeply when Markdown cannot parse it ("the notes nest").
     """
     converter, marker = _markdown()
     try:
@@ -71,8 +76,7 @@ def render_markdown(
         # Python-Markdown parses nested blocks by recursion: some 200 lists or quotes one
         # inside another exhaust Python's stack.
         raise ContentError(
-            "the text nests too deeply to render (lists or quotes hundreds of levels "
-            "inside one another)",
+            f"{part} too deeply to render (lists or quotes hundreds of levels inside one another)",
             path,
         ) from None
     if not allow_raw_html:
@@ -342,6 +346,8 @@ def render_page(
         raise TemplateError(
             f"template '{exc.name}' does not exist", _template_path(env, None)
         ) from None
+    except NewsgenError:
+        raise  # already says where (a template that cannot be read, a body that cannot be)
     except Exception as exc:  # anything raised inside a template is the template's error
         path, line = _template_frame(env, exc)
         if path is None:
