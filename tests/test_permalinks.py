@@ -140,3 +140,14 @@ def test_story_keys_that_differ_only_in_case_are_an_error_at_each_story(
         "(write the story's key the same way in each of its articles)",
     ]
     assert not config.path("output").exists()
+
+
+@pytest.mark.parametrize(
+    "pattern", ["~{slug}.html", "{slug}+{language}.html", "news_{year}/{month}.{day}-{slug}.html"]
+)
+def test_a_pattern_of_an_addresss_own_characters_is_taken(
+    site: Callable[..., Config], pattern: str
+) -> None:
+    config = site({"a.md": article_text()})
+    (config.root / "newsgen.yaml").write_text(f"permalink: '{pattern}'\n")
+    assert main(["--root", str(config.root), "build"]) == 0

@@ -101,7 +101,9 @@ def load_config(
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = replace(Config(root=root), **values)
     if config.strict:  # a misspelt setting would otherwise pass a strict build unnoticed
-        raise_if_any(ConfigError(w.message, w.path, w.line) for w in warnings)
+        raise_if_any(
+            ConfigError(w.message.replace(" is ignored", ""), w.path, w.line) for w in warnings
+        )
     _check_language(config, config_path)
     problem = check_permalink(config.permalink)
     if problem:

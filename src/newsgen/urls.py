@@ -71,7 +71,7 @@ def permalink(pattern: str, date: dt.date, slug: str, language: str) -> str:
 
 # What a permalink may say around its fields: an address's own characters, which need no
 # escaping in a link and make file names every system can hold.
-_PERMALINK_TEXT = re.compile(r"[A-Za-z0-9._/-]*")
+_PERMALINK_TEXT = re.compile(r"[A-Za-z0-9._~+/-]*")
 
 
 def check_permalink(pattern: str) -> str | None:
@@ -92,7 +92,7 @@ def check_permalink(pattern: str) -> str | None:
         if not _PERMALINK_TEXT.fullmatch(literal):
             return (
                 "'permalink' may hold, besides its fields, only ASCII letters, digits and "
-                f"'-', '_', '.', '/': not {literal!r}"
+                f"'-', '_', '.', '~', '+', '/': not {literal!r}"
             )
     unknown = names - set(PERMALINK_FIELDS)
     if unknown:
