@@ -71,7 +71,7 @@ def test_a_setting_out_of_its_range_is_an_error(
     config = make_site(tmp_path / "project", {"a.md": GOOD})
     (config.root / "newsgen.yaml").write_text(setting + "\n")
     assert _run(config.root, "build") == 1
-    assert capsys.readouterr().err.startswith(f"newsgen.yaml: {message}")
+    assert capsys.readouterr().err.startswith(f"newsgen.yaml:1: {message}")
     assert not config.path("output").exists()
 
 

@@ -95,7 +95,7 @@ def test_a_bad_pattern_is_a_settings_error(
     (config.root / "newsgen.yaml").write_text(f"permalink: '{pattern}'\n")
     assert main(["--root", str(config.root), "build"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"newsgen.yaml: {problem}"), err
+    assert err.startswith(f"newsgen.yaml:1: {problem}"), err
     assert "Traceback" not in err
 
 

@@ -93,29 +93,33 @@ def load_config(
     config_path = root / CONFIG_FILE
     values: dict[str, Any] = {}
     warnings: list[BuildWarning] = []
+    lines: dict[str, int] = {}  # where each setting stands in the file, for messages
     found = look_at(config_path)
     if found is not None and found.kind == "problem":  # never a silent fall back to defaults
         raise ConfigError(f"cannot read the settings: {found.problem}", config_path)
     if found is not None:
-        values, warnings = _read_config_file(config_path)
+        values, warnings, lines = _read_config_file(config_path)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = replace(Config(root=root), **values)
     if config.strict:  # a misspelt setting would otherwise pass a strict build unnoticed
         raise_if_any(
             ConfigError(w.message.replace(" is ignored", ""), w.path, w.line) for w in warnings
         )
-    _check_language(config, config_path)
+    _check_language(config, config_path, lines.get("language"))
     problem = check_permalink(config.permalink)
     if problem:
-        raise ConfigError(problem, config_path, hint=f"the default is {DEFAULT_PERMALINK}")
+        hint = f"the default is {DEFAULT_PERMALINK}"
+        raise ConfigError(problem, config_path, lines.get("permalink"), hint)
     for name in _COUNTS:
         if (count := getattr(config, name)) < 1:
-            raise ConfigError(f"'{name}' must be 1 or more, not {count}", config_path)
+            message = f"'{name}' must be 1 or more, not {count}"
+            raise ConfigError(message, config_path, lines.get(name))
     if config.base_url:
         problem = _base_url_problem(config.base_url)
         if problem:
             hint = "for example https://example.org/archive/"
-            raise ConfigError(f"'base_url' {problem}: {config.base_url}", config_path, hint=hint)
+            message = f"'base_url' {problem}: {config.base_url}"
+            raise ConfigError(message, config_path, lines.get("base_url"), hint)
         if not config.base_url.endswith("/"):
             config = replace(config, base_url=config.base_url + "/")
     return config, warnings
@@ -156,7 +160,9 @@ def _base_url_problem(url: str) -> str | None:
     return None
 
 
-def _read_config_file(path: Path) -> tuple[dict[str, Any], list[BuildWarning]]:
+def _read_config_file(
+    path: Path,
+) -> tuple[dict[str, Any], list[BuildWarning], dict[str, int]]:
     from newsgen.frontmatter import parse_settings
 
     try:
@@ -167,7 +173,7 @@ def _read_config_file(path: Path) -> tuple[dict[str, Any], list[BuildWarning]]:
         raise ConfigError(f"cannot read the settings: {exc.strerror}", path) from None
     data, located = parse_settings(text, path)
     if data is None:
-        return {}, []
+        return {}, [], {}
     if not isinstance(data, dict):
         raise ConfigError("the settings must be a mapping of 'name: value' lines", path, 1)
     values: dict[str, Any] = {}
@@ -186,19 +192,19 @@ def _read_config_file(path: Path) -> tuple[dict[str, Any], list[BuildWarning]]:
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
             raise ConfigError(f"'{key}' must be {_KINDS[kind]}, not {shown}", path, line)
         values[str(key)] = value
-    return values, warnings
+    return values, warnings, dict(located.lines)
 
 
 _KINDS = {str: "text", int: "a whole number", bool: "true or false", Path: "a folder's path"}
 """Each type of setting, as a message names it."""
 
 
-def _check_language(config: Config, config_path: Path) -> None:
+def _check_language(config: Config, config_path: Path, line: int | None) -> None:
     from newsgen.locales import UnknownLanguage, check_language
 
     try:
         check_language(config.language)
     except UnknownLanguage as exc:
         raise ConfigError(
-            f"unknown site language '{config.language}'", config_path, hint=exc.hint
+            f"unknown site language '{config.language}'", config_path, line, exc.hint
         ) from None
