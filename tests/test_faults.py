@@ -351,3 +351,18 @@ def test_a_template_others_import_that_is_not_text_is_named_once(
         "templates/_macros.html: cannot read the template: it is not UTF-8 text",
         "1 error(s); nothing was written.",
     ]
+
+
+def test_check_names_the_article_a_broken_link_is_in_and_says_it_once(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"a.md": GOOD, "links.md": article_text("Links", body="See [b](b.md).\n")})
+    assert _run(config.root, "build", "--strict") == 0
+    capsys.readouterr()
+
+    assert _run(config.root, "check") == 1
+
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and err[1] == "1 broken link(s)."
+    assert err[0].startswith("articles/links.md: articles/2021/10/14-links.html:")
+    assert err[0].endswith("link 'b.md' points to articles/2021/10/b.md, which does not exist")

@@ -292,14 +292,18 @@ def _check(config: Config, out: TextIO, err: TextIO) -> int:
     from newsgen.write import read_manifest
 
     check_cache_folder(config)  # a build would refuse it: so does a check
-    files, warnings = render_site(config)
+    site = render_site(config)
+    files, warnings = site.files, site.warnings
     _print_warnings(warnings, config.root, err)  # under --strict, loading raised them
-    problems = check_links(files)
+    rendered = check_links(files)
+    problems = [_at_source(problem, site.sources, config.root) for problem in rendered]
     output = config.path("output")
     built = output.is_dir() and read_manifest(output) is not None
     if built:
         shown = _shown_folder(output, config.root)
-        problems += [f"{shown}{problem}" for problem in check_folder(output)]
+        # A problem the pages as rendered now have already is said once, at its source.
+        known = set(rendered)
+        problems += [f"{shown}{p}" for p in check_folder(output) if p not in known]
     for problem in problems:
         print(problem, file=err)
     if problems:
@@ -314,6 +318,13 @@ def _check(config: Config, out: TextIO, err: TextIO) -> int:
         file=out,
     )
     return EXIT_OK
+
+
+def _at_source(problem: str, sources: dict[str, Path], root: Path) -> str:
+    """A problem of an article's page ('articles/2021/01/01-x.html:53: …'), prefixed
+    with the article's file, where the author will mend it."""
+    page = problem.partition(":")[0]
+    return f"{shown_path(sources[page], root)}: {problem}" if page in sources else problem
 
 
 def _new(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

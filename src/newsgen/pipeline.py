@@ -429,16 +429,28 @@ def render_changed(
 
 def render_all(config: Config) -> dict[str, bytes]:
     """Every page of the site in memory, written nowhere: for tests."""
-    return render_site(config)[0]
+    return render_site(config).files
 
 
-def render_site(config: Config) -> tuple[dict[str, bytes], list[BuildWarning]]:
-    """Every page of the site in memory, written nowhere, and the warnings loading met:
-    for `check`."""
+@dataclass
+class RenderedSite:
+    """Every page of the site in memory, for `check`."""
+
+    files: dict[str, bytes]
+    """Each file's path in the site → its bytes."""
+    warnings: list[BuildWarning]
+    """What loading met."""
+    sources: dict[str, Path]
+    """An article page's path → the article's file, where a problem in the page begins."""
+
+
+def render_site(config: Config) -> RenderedSite:
+    """Every page of the site in memory, written nowhere, and the warnings loading met."""
     from newsgen.pages import plan_pages, static_files
 
     archive, warnings = load_archive(config, use_cache=False)
     pages = plan_pages(archive, config)
+    sources = {a.url: a.path for a in archive.articles}
     files: dict[str, bytes] = {}
     for page, _, data in render_changed(
         pages, config, lambda _: None, full=True, renderer=LocalPool(1), use_cache=False
@@ -449,7 +461,7 @@ def render_site(config: Config) -> tuple[dict[str, bytes], list[BuildWarning]]:
             files[page.url] = data or b""
     for url, path in static_files(config):
         files[url] = _read_input(path)
-    return files, warnings
+    return RenderedSite(files, warnings, sources)
 
 
 # --- where pages render: this process, a pool of forked ones, or a cluster ---------------
