@@ -122,8 +122,13 @@ class DevServer:
     def _watch(self) -> None:
         from watchfiles import watch
 
+        first = True
         while not self.stopping.is_set():
             watched = self._watched()
+            # An edit made while no watcher was in place (between the last build and a new
+            # watch of a folder that came back) is seen by a build once this one is: cheap
+            # when nothing changed. The first watch needs none: start() waits for it.
+            catch_up, first = not first, False
             changes_seen = watch(
                 *watched,
                 stop_event=self.stopping,
@@ -138,7 +143,8 @@ class DevServer:
                 # it (the project folder is not watched); the watcher yields every 200 ms
                 # without changes, and each time the inputs there are weighed against
                 # those the last build saw.
-                if changes or set(self._watched()) != self.built_from:
+                if changes or catch_up or set(self._watched()) != self.built_from:
+                    catch_up = False
                     self.rebuild()
                 if set(self._watched()) != set(watched):
                     break  # a watched folder or the settings file came or went
