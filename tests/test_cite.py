@@ -240,3 +240,19 @@ def test_each_article_page_offers_a_citation_and_citation_meta_tags(
         assert downloads["RIS"] == f"{key}.ris"
         assert downloads["CSL-JSON"] == f"{key}.csl.json"
         assert _file(output, page, ".ris").media_type == "application/x-research-info-systems"
+
+
+@pytest.mark.parametrize("date", ["0999-03-04", "1850-12-31", "2024-02-29"])
+def test_a_year_is_cited_in_four_digits_however_old(site: Callable[..., Config], date: str) -> None:
+    config = site({"a.md": article_text("An old report", date=date, retrieved="0999-03-05")})
+    build(config)
+    year = date[:4]
+    (ris,) = rispy.loads(
+        (config.path("output") / urls.citation_url("ris", int(year))).read_text(encoding="utf-8")
+    )
+    assert ris["year"] == year and ris["date"] == date.replace("-", "/")
+    library = parse_string(
+        (config.path("output") / urls.citation_url("bibtex", int(year))).read_text("utf-8")
+    )
+    (entry,) = library.entries
+    assert entry.fields_dict["year"].value == year

@@ -91,3 +91,17 @@ def test_first_paragraph_skips_headings_and_strips_markup() -> None:
         first_paragraph_text("## Sub\n\nA [link](x) and **bold** & more.\n\nNext.")
         == "A link and bold & more."
     )
+
+
+def test_a_summary_is_the_first_paragraphs_words_without_markdown() -> None:
+    from newsgen.load import first_paragraph_text
+
+    body = (
+        "Text with a footnote[^n], a [reference link][r], an ![image][i], <b>inline html</b>"
+        " and an autolink <https://a.example/x>, [a link](https://b.example) and **bold**.\n\n"
+        "[r]: https://c.example\n[^n]: The note.\n"
+    )
+    assert first_paragraph_text(body) == (
+        "Text with a footnote, a reference link, an image, inline html and an autolink "
+        "https://a.example/x, a link and bold."
+    )

@@ -123,7 +123,7 @@ def bibtex(refs: Iterable[Reference]) -> bytes:
             ("journal", _bib_text(ref.publisher)),
             ("publisher", _bib_text(ref.publisher)),
             ("date", ref.date.isoformat()),
-            ("year", str(ref.date.year)),
+            ("year", f"{ref.date.year:04d}"),  # as the date is: 0999, not 999
             ("month", str(ref.date.month)),
             ("day", str(ref.date.day)),
             ("language", ref.language),
@@ -161,8 +161,8 @@ def ris(refs: Iterable[Reference]) -> bytes:
             _ris_line("TI", ref.title),
             _ris_line("T2", ref.publisher),
             _ris_line("PB", ref.publisher),
-            _ris_line("PY", str(ref.date.year)),
-            _ris_line("DA", ref.date.strftime("%Y/%m/%d")),
+            _ris_line("PY", f"{ref.date.year:04d}"),  # RIS years are four digits
+            _ris_line("DA", _ris_date(ref.date)),
             _ris_line("LA", ref.language),
         ]
         if ref.author:
@@ -170,7 +170,7 @@ def ris(refs: Iterable[Reference]) -> bytes:
         if ref.url:
             lines.append(_ris_line("UR", ref.url))
         if ref.retrieved:
-            lines.append(_ris_line("Y2", ref.retrieved.strftime("%Y/%m/%d")))
+            lines.append(_ris_line("Y2", _ris_date(ref.retrieved)))
         lines += [_ris_line("KW", tag) for tag in ref.tags]
         note = copy_note(ref)
         if note:
@@ -231,3 +231,8 @@ MEDIA_TYPES = {
     "csl-json": "application/vnd.citationstyles.csl+json",
 }
 """Format name → the media type its file is served as."""
+
+
+def _ris_date(day: dt.date) -> str:
+    """YYYY/MM/DD; strftime's %Y gives '999' for the year 999 on some systems."""
+    return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"

@@ -220,8 +220,11 @@ def digest(text: str) -> str:
 
 
 _INLINE_MARKUP = [
+    (re.compile(r"\[\^[^\]\s]+\]"), ""),  # footnote marks: [^1]
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: their alt text
+    (re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]"), r"\1"),  # reference links: [text][ref]
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: their text
+    (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # autolinks: their address
     (re.compile(r"<[^>]+>"), ""),  # raw HTML tags
     (re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # emphasis, code
     (re.compile(r"^\s{0,3}>\s?", re.M), ""),  # quote markers
