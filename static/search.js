@@ -167,7 +167,11 @@
         },
         search: function (query, filters) {
           var wanted = terms(query);
+          // Only marks or symbols ("🚀", "?!"): words to find, none a title holds. An
+          // empty query with a filter still lists what the filter keeps.
+          var unfindable = wanted.length === 0 && query.trim() !== "";
           var hits = records.filter(function (record) {
+            if (unfindable) return false;
             return (
               wanted.every(function (term) {
                 return record.words.indexOf(" " + term) >= 0;

@@ -321,6 +321,7 @@ def test_search_finds_a_word_of_a_title_from_disk(page: Page, search_site: Path)
     assert _search(page, "astana") == ["Gas deal signed in Astana"]
     assert "titles and summaries only" in page.locator("#search-mode").inner_text()
     assert _search(page, "zeppelin") == []  # bodies are not in the title index
+    assert _search(page, "🚀 ?!") == []  # no word to look for finds nothing, not everything
     assert _search(page, "cotton") == ["Harvest report from Fergana"]  # summaries are
     with page.expect_navigation():
         page.click("#search-results a.entry-title")
