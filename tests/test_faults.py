@@ -366,3 +366,15 @@ def test_check_names_the_article_a_broken_link_is_in_and_says_it_once(
     assert len(err) == 2 and err[1] == "1 broken link(s)."
     assert err[0].startswith("articles/links.md: articles/2021/10/14-links.html:")
     assert err[0].endswith("link 'b.md' points to articles/2021/10/b.md, which does not exist")
+
+
+def test_tags_that_are_one_topic_are_kept_once_as_first_written(
+    site: Callable[..., Config],
+) -> None:
+    from newsgen.pipeline import load_archive
+
+    text = article_text("Tags", tags='["économie ", "Économie", "Energy", "energy  ", "water"]')
+    config = site({"a.md": text})
+    archive, _ = load_archive(config, use_cache=False)
+    (article,) = archive.articles
+    assert article.tags == ("économie", "Energy", "water")

@@ -184,8 +184,16 @@ def list_item_text(value: Any, where: Where) -> str:
     raise Invalid(f"each of '{where.key}' must be text, not {value!r}", f'quote it: "{where.raw}"')
 
 
-def list_of(item: Validator, noun: str) -> Validator:
-    """A YAML list whose items each pass `item`; repeats are dropped, every bad item reported."""
+def tag_key(tag: str) -> str:
+    """A tag as one topic: case and runs of spaces do not matter."""
+    return " ".join(tag.split()).casefold()
+
+
+def list_of(
+    item: Validator, noun: str, same: Callable[[Any], Any] = lambda value: value
+) -> Validator:
+    """A YAML list whose items each pass `item`; repeats are dropped (items that are `same`,
+    the first spelling kept), every bad item reported."""
 
     def validate(value: Any, where: Where) -> tuple[Any, ...]:
         if not isinstance(value, list):
@@ -194,6 +202,7 @@ def list_of(item: Validator, noun: str) -> Validator:
                 f"write it as a list: {where.key}: [{where.raw or '…'}]",
             )
         result: list[Any] = []
+        seen: set[Any] = set()
         problems: list[tuple[str, str | None, int | None]] = []
         for index, element in enumerate(value):
             line, raw = where.items[index] if index < len(where.items) else (where.line, "")
@@ -206,7 +215,8 @@ def list_of(item: Validator, noun: str) -> Validator:
             except Invalid as exc:
                 problems.extend((m, h, n or line) for m, h, n in exc.problems)
                 continue
-            if checked not in result:
+            if same(checked) not in seen:
+                seen.add(same(checked))
                 result.append(checked)
         if problems:
             raise Invalid.many(problems)
@@ -238,7 +248,7 @@ FIELDS: tuple[Field, ...] = (
     Field("author", text, "Who wrote it."),
     Field("language", language, "Its language, a BCP 47 tag; default: the site's language."),
     Field("countries", list_of(country, "a country"), "The countries it is about: names in any language, aliases or ISO codes."),
-    Field("tags", list_of(list_item_text, "a topic"), "Its topics."),
+    Field("tags", list_of(list_item_text, "a topic", tag_key), "Its topics."),
     Field("summary", text, "One paragraph for listings and feeds; default: the body's first paragraph."),
     Field("story", name, "A key shared by reports of one event: translations, follow-ups."),
     Field("story_title", text, "The story's title, for its page; default: the earliest report's headline."),
