@@ -378,3 +378,28 @@ def test_tags_that_are_one_topic_are_kept_once_as_first_written(
     archive, _ = load_archive(config, use_cache=False)
     (article,) = archive.articles
     assert article.tags == ("économie", "Energy", "water")
+
+
+def test_a_right_to_left_language_is_laid_out_right_to_left(
+    site: Callable[..., Config], tmp_path: Path
+) -> None:
+    import lxml.html
+
+    arabic = article_text("قمة في الرياض", language="ar", story="summit")
+    english = article_text("Summit in Riyadh", date="2021-10-15", story="summit")
+    config = site({"ar.md": arabic, "en.md": english})
+    assert _run(config.root, "build", "--strict") == 0
+    output = config.path("output")
+    pages = {p.name: lxml.html.parse(str(p)).getroot() for p in output.rglob("*.html")}
+    page = next(root for root in pages.values() if root.get("lang") == "ar")
+    assert page.get("dir") == "rtl"
+    # The site's own words on it are English, and say which way they run.
+    assert page.xpath('//*[@lang="en"][@dir="ltr"]')
+    english_page = next(root for name, root in pages.items() if "summit-in-riyadh" in name)
+    assert english_page.get("dir") is None
+    assert english_page.xpath('//*[@lang="ar"][@dir="rtl"]')  # the Arabic report's title
+
+    whole = make_site(tmp_path / "arabic-site", {"a.md": arabic}, "language: ar\n")
+    assert _run(whole.root, "build") == 0
+    index = lxml.html.parse(str(whole.path("output") / "index.html")).getroot()
+    assert (index.get("lang"), index.get("dir")) == ("ar", "rtl")

@@ -280,6 +280,7 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         site=config,
         urls=urls,
         lang_attr=lambda code, around=config.language: lang_attr(code, around),
+        text_direction=text_direction,
         absolute=lambda url: urls.absolute(config.base_url, url),
         entry_id=entry_id,
         feed_id=feed_id,
@@ -664,8 +665,25 @@ def _template_gettext(
 
 
 def lang_attr(code: str, around: str) -> Markup:
-    """A ` lang` attribute for text in another language than the text around it."""
-    return Markup(' lang="{}"').format(code) if code != around else Markup("")
+    """A ` lang` attribute for text in another language than the text around it, and a
+    ` dir` where the direction changes (Arabic in English, English in Hebrew)."""
+    if code == around:
+        return Markup("")
+    direction = text_direction(code)
+    turn = direction != text_direction(around)
+    return Markup(' lang="{}"{}').format(code, Markup(f' dir="{direction}"') if turn else "")
+
+
+@functools.cache
+def text_direction(code: str) -> str:
+    """'rtl' for a language written right to left (CLDR's character order), else 'ltr'."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        order = Locale.parse(code.replace("-", "_")).character_order
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+    return "rtl" if order == "right-to-left" else "ltr"
 
 
 def plural(messages: gettext.NullTranslations, count: int, one: str, other: str) -> str:
