@@ -398,6 +398,10 @@ def test_a_right_to_left_language_is_laid_out_right_to_left(
     english_page = next(root for name, root in pages.items() if "summit-in-riyadh" in name)
     assert english_page.get("dir") is None
     assert english_page.xpath('//*[@lang="ar"][@dir="rtl"]')  # the Arabic report's title
+    # The story is named by its earliest headline, the Arabic one, wherever it is named.
+    assert english_page.xpath('//a[contains(@href, "stories/")][@lang="ar"][@dir="rtl"]')
+    story = next(root for name, root in pages.items() if name == "summit.html")
+    assert story.xpath('//h1[@lang="ar"][@dir="rtl"]')
 
     whole = make_site(tmp_path / "arabic-site", {"a.md": arabic}, "language: ar\n")
     assert _run(whole.root, "build") == 0

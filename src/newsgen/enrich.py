@@ -120,7 +120,9 @@ def build_archive(
 
 def _story(key: str, articles: tuple[Article, ...]) -> Story:
     named = next((a.story_title for a in articles if a.story_title), None)
-    return Story(key, articles, named or articles[0].title)
+    if named:  # the curator's name for it, in the site's language
+        return Story(key, articles, named)
+    return Story(key, articles, articles[0].title, articles[0].language)
 
 
 def _topics(articles: tuple[Article, ...]) -> tuple[dict[str, Topic], dict[str, str]]:

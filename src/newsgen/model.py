@@ -73,6 +73,8 @@ class Story:
     """In timeline order."""
     title: str = ""
     """The story's name: a report's ``story_title``, else the earliest report's headline."""
+    language: str = ""
+    """The language of the earliest headline when that is the name; "" for the site's."""
 
 
 @dataclass(frozen=True)

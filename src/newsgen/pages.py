@@ -153,6 +153,7 @@ def _articles(archive: Archive) -> Iterator[Page]:
                 "article": article,
                 "story": archive.story_of(article),
                 "story_title": story.title if story else None,
+                "story_language": story.language if story else None,
                 "topics": archive.topics_of(article),
                 # Only countries some article is about have a page to link to.
                 "mentioned": tuple((code, code in archive.by_country) for code in mentioned),
@@ -170,7 +171,7 @@ def _stories(archive: Archive) -> Iterator[Page]:
         yield Page(
             urls.story_url(key),
             "story.html",
-            {"title": story.title, "articles": story.articles},
+            {"title": story.title, "language": story.language, "articles": story.articles},
             inputs=(f"s:{key}",),
         )
 

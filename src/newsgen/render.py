@@ -667,7 +667,7 @@ def _template_gettext(
 def lang_attr(code: str, around: str) -> Markup:
     """A ` lang` attribute for text in another language than the text around it, and a
     ` dir` where the direction changes (Arabic in English, English in Hebrew)."""
-    if code == around:
+    if not code or code == around:  # "": the text is in the site's language
         return Markup("")
     direction = text_direction(code)
     turn = direction != text_direction(around)
