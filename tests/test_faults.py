@@ -407,3 +407,21 @@ def test_a_right_to_left_language_is_laid_out_right_to_left(
     assert _run(whole.root, "build") == 0
     index = lxml.html.parse(str(whole.path("output") / "index.html")).getroot()
     assert (index.get("lang"), index.get("dir")) == ("ar", "rtl")
+
+
+def test_no_file_takes_a_name_windows_keeps_for_a_device(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from newsgen.pipeline import load_archive
+
+    config = site({"a.md": article_text("Tagged", tags="[CON, nul, aux2]")})
+    archive, _ = load_archive(config, use_cache=False)
+    assert archive.topic_slugs["con"].startswith("con-")
+    assert archive.topic_slugs["nul"].startswith("nul-")
+    assert archive.topic_slugs["aux2"] == "aux2"
+
+    (config.path("source") / "b.md").write_text(article_text("Story", story="Con"))
+    assert _run(config.root, "build") == 1
+    assert "'story' may not be 'Con': Windows keeps that name for a device" in (
+        capsys.readouterr().err
+    )

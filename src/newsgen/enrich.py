@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from newsgen.fields import tag_key
 from newsgen.model import Article, Document, Story, Topic
-from newsgen.urls import make_slug
+from newsgen.urls import make_slug, reserved_name
 
 RELATED_COUNT = 5
 """How many related reports an article page shows."""
@@ -156,7 +156,7 @@ def _topics(articles: tuple[Article, ...]) -> tuple[dict[str, Topic], dict[str, 
 def _topic_slug(key: str, taken: set[str]) -> str:
     """A folded tag's slug: bare when the tag is its own slug, else marked by its text."""
     base = make_slug(key) or "topic"
-    if base == key.replace(" ", "-") and base != "index":
+    if base == key.replace(" ", "-") and base != "index" and not reserved_name(base):
         return base  # no other tag folds to this text, so none can want this slug
     mark = hashlib.sha256(key.encode()).hexdigest()
     # Longer only should two marks begin alike: one in millions of clashing tags.

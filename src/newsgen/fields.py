@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsgen.config import Config
+from newsgen.urls import reserved_name
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -156,6 +157,11 @@ def name(value: Any, where: Where) -> str:
         )
     if len(value) > NAME_LIMIT:
         raise Invalid(f"'{where.key}' is {len(value)} characters long; at most {NAME_LIMIT} fit")
+    if reserved_name(value):
+        raise Invalid(
+            f"'{where.key}' may not be {value!r}: Windows keeps that name for a device",
+            "the archive would not unpack there; add a word",
+        )
     return value
 
 

@@ -74,6 +74,18 @@ def permalink(pattern: str, date: dt.date, slug: str, language: str) -> str:
 _PERMALINK_TEXT = re.compile(r"[A-Za-z0-9._~+/-]*")
 
 
+def reserved_name(name: str) -> bool:
+    """Whether Windows refuses a file of this name ('con', 'NUL.html', 'com1'): an archive
+    must unpack anywhere."""
+    stem = name.split(".", 1)[0].casefold()
+    return stem in _RESERVED_NAMES
+
+
+_RESERVED_NAMES = {"con", "prn", "aux", "nul"} | {
+    f"{d}{n}" for d in ("com", "lpt") for n in range(10)
+}
+
+
 def check_permalink(pattern: str) -> str | None:
     """What is wrong with a permalink pattern, or None when it is sound."""
     try:
