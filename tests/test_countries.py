@@ -32,6 +32,8 @@ from newsgen.countries import (
         ("Russland", "RU"),
         ("Китай", "CN"),
         ("Estados Unidos", "US"),  # Spanish, found by the all-language table
+        ("Palestine", "PS"),  # CLDR's English name is "Palestinian Territories"
+        ("State of Palestine", "PS"),
     ],
 )
 def test_names_codes_and_aliases_resolve(name: str, code: str) -> None:

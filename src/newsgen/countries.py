@@ -46,6 +46,8 @@ ALIASES: Mapping[str, str] = {
     "russian federation": "RU",
     "soviet union": "RU",
     "ivory coast": "CI",
+    "palestine": "PS",
+    "state of palestine": "PS",
     "burma": "MM",
     "swaziland": "SZ",
     "macedonia": "MK",
