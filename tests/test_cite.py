@@ -256,3 +256,31 @@ def test_a_year_is_cited_in_four_digits_however_old(site: Callable[..., Config],
     )
     (entry,) = library.entries
     assert entry.fields_dict["year"].value == year
+
+
+def test_several_authors_are_each_cited_whole(site: Callable[..., Config]) -> None:
+    names = ["Jane Doe", "Office for the Coordination of Humanitarian Affairs", "Мария Иванова"]
+    text = article_text("Three hands", author="[" + ", ".join(f'"{n}"' for n in names) + "]")
+    config = site({"a.md": text, "b.md": article_text("One hand", author="Max Müller")})
+    build(config)
+    out = config.path("output")
+
+    refs = {
+        r["title"]: r
+        for r in rispy.loads((out / urls.citation_url("ris", 2021)).read_text(encoding="utf-8"))
+    }
+    assert refs["Three hands"]["authors"] == names
+    assert refs["One hand"]["authors"] == ["Max Müller"]
+    library = parse_string(
+        (out / urls.citation_url("bibtex", 2021)).read_text("utf-8"),
+        append_middleware=[LatexDecodingMiddleware()],
+    )
+    by_title = {e.fields_dict["title"].value.strip("{}"): e for e in library.entries}
+    bib_names = by_title["Three hands"].fields_dict["author"].value.split(" and ")
+    assert [n.strip("{}") for n in bib_names] == names  # each braced: never split up
+    csl = json.loads((out / urls.citation_url("csl-json", 2021)).read_text("utf-8"))
+    (three,) = [item for item in csl if item["title"] == "Three hands"]
+    assert three["author"] == [{"literal": n} for n in names]
+    page = next(p for p in out.rglob("*three-hands.html"))
+    meta = lxml.html.parse(str(page)).getroot().xpath('//meta[@name="citation_author"]/@content')
+    assert meta == names

@@ -33,7 +33,8 @@ class Reference:
     via_url: str | None
     archived_url: str | None
     retrieved: dt.date | None
-    author: str | None
+    author: tuple[str, ...]
+    """Who wrote it, each name as given (a person or an organisation)."""
     tags: tuple[str, ...]
     archive: str
     """This archive's name."""
@@ -81,7 +82,7 @@ def copy_note(ref: Reference) -> str:
 
 def citation_text(ref: Reference) -> str:
     """A ready citation: author, title, publisher, date, original address, copy, record."""
-    head = f"{ref.author}. " if ref.author else ""
+    head = f"{'; '.join(ref.author)}. " if ref.author else ""
     text = f"{head}“{ref.title}”. {ref.publisher}, {ref.date.isoformat()}."
     text += f" {ref.url}." if ref.url else " Original address not known."
     note = copy_note(ref)
@@ -129,7 +130,10 @@ def bibtex(refs: Iterable[Reference]) -> bytes:
             ("language", ref.language),
         ]
         if ref.author:
-            fields.append(("author", "{" + _bib_text(ref.author) + "}"))
+            # Each name in braces: taken whole, never split into first and last names
+            # (an organisation, a name in another script).
+            names = " and ".join("{" + _bib_text(name) + "}" for name in ref.author)
+            fields.append(("author", names))
         if ref.url:
             fields.append(("url", _bib_url(ref.url)))
         if ref.retrieved:
@@ -165,8 +169,7 @@ def ris(refs: Iterable[Reference]) -> bytes:
             _ris_line("DA", _ris_date(ref.date)),
             _ris_line("LA", ref.language),
         ]
-        if ref.author:
-            lines.append(_ris_line("AU", ref.author))
+        lines += [_ris_line("AU", name) for name in ref.author]
         if ref.url:
             lines.append(_ris_line("UR", ref.url))
         if ref.retrieved:
@@ -199,7 +202,7 @@ def csl_item(ref: Reference) -> dict[str, object]:
         "language": ref.language,
     }
     if ref.author:
-        item["author"] = [{"literal": ref.author}]
+        item["author"] = [{"literal": name} for name in ref.author]
     if ref.url:
         item["URL"] = ref.url
     if ref.retrieved:

@@ -195,6 +195,18 @@ def tag_key(tag: str) -> str:
     return " ".join(tag.split()).casefold()
 
 
+def one_or_more(item: Validator, noun: str) -> Validator:
+    """One text, or a list of them (each through `item`): always a tuple."""
+    many = list_of(item, noun)
+
+    def validate(value: Any, where: Where) -> tuple[Any, ...]:
+        if isinstance(value, list):
+            return tuple(many(value, where))
+        return (text(value, where),)
+
+    return validate
+
+
 def list_of(
     item: Validator, noun: str, same: Callable[[Any], Any] = lambda value: value
 ) -> Validator:
@@ -251,7 +263,7 @@ FIELDS: tuple[Field, ...] = (
     Field("retrieved", day, "The date the text was taken."),
     Field("archived_url", web_address, "A snapshot of the page, e.g. in a web archive."),
     Field("notes", text, "The curator's notes, in Markdown: how the date was established, what was cleaned, doubts."),
-    Field("author", text, "Who wrote it."),
+    Field("author", one_or_more(list_item_text, "an author"), "Who wrote it: a name, or a list of names."),
     Field("language", language, "Its language, a BCP 47 tag; default: the site's language."),
     Field("countries", list_of(country, "a country"), "The countries it is about: names in any language, aliases or ISO codes."),
     Field("tags", list_of(list_item_text, "a topic", tag_key), "Its topics."),

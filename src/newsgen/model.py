@@ -40,7 +40,8 @@ class Article:
     """A snapshot of the page, e.g. in a web archive."""
     notes: str | None = None
     """The curator's notes, in Markdown."""
-    author: str | None = None
+    author: tuple[str, ...] = ()
+    """Who wrote it: one name or several, as the front matter gives them."""
     story: str | None = None
     story_title: str | None = None
     timestamp: dt.datetime | None = None

@@ -800,7 +800,9 @@ def news_article_ld(article: Article, language: str) -> dict[str, Any]:
     if article.archived_url:
         data["archivedAt"] = article.archived_url
     if article.author:
-        data["author"] = {"@type": "Person", "name": article.author}
+        # A name alone does not say whether it is a person's or an organisation's.
+        authors = [{"@type": "Person", "name": name} for name in article.author]
+        data["author"] = authors[0] if len(authors) == 1 else authors
     if article.tags:
         data["keywords"] = list(article.tags)
     if article.countries:
