@@ -278,6 +278,36 @@ def test_a_folder_that_is_a_link_round_in_a_loop_is_named(
     assert not config.path("output").exists()
 
 
+def test_a_todo_mark_names_its_own_field_and_is_found_after_any_value(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (
+        "---\ntitle: Marked\ndate: 2021-10-14 # TODO\nsource: S\n"
+        "summary: Don't panic  # TODO: check\n"
+        'author: "Campaign #TODO x"  # TODO: real name\n'
+        "story: it-s  # not a mark\n---\nBody.\n"
+    )
+    config = site({"a.md": text})
+    assert _run(config.root, "build") == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "TODO" in line]
+    assert warnings == [
+        "articles/a.md:3: warning: 'date' is still marked TODO",
+        "articles/a.md:5: warning: 'summary' is still marked TODO: check",
+        "articles/a.md:6: warning: 'author' is still marked TODO: real name",
+    ]
+
+
+def test_a_run_of_brackets_in_a_first_paragraph_takes_linear_time() -> None:
+    import time
+
+    from newsgen.load import first_paragraph_text
+
+    started = time.perf_counter()
+    first_paragraph_text("[" * 50_000 + " text")
+    # Quadratic, this took 6 s; linear, milliseconds (a bound far above either noise).
+    assert time.perf_counter() - started < 2
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -320,6 +350,7 @@ def test_a_hidden_cache_folder_inside_the_articles_folder_is_taken(tmp_path: Pat
         ("https://example.org/a b/", "must not hold spaces or control characters"),
         ("https://exa mple.org/", "must not hold spaces or control characters"),
         ("https://exa_mple.org/", "names no host a browser can reach (exa_mple.org)"),
+        ("http://1.2.3.4.5.6/", "names no host a browser can reach (1.2.3.4.5.6)"),
     ],
 )
 def test_a_base_url_with_a_space_or_an_impossible_host_is_refused(

@@ -127,8 +127,19 @@ def load_config(
 
 # A host name of letters, digits and hyphens (or an IPv4 address, or an IPv6 one in brackets).
 _HOST = re.compile(
-    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|[0-9a-f:.]+"
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 )
+
+
+def _ip_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
 
 _COUNTS = ("feed_size", "latest_count", "country_page_size")
 """Settings that count articles: none of them can be zero or fewer."""
@@ -151,7 +162,9 @@ def _base_url_problem(url: str) -> str | None:
         host = parts.hostname.encode("idna").decode("ascii")
     except UnicodeError:
         host = ""
-    if not _HOST.fullmatch(host):
+    # A name's last label is never all digits: 1.2.3.4.5.6 is neither a name nor an address.
+    named = _HOST.fullmatch(host) and not host.rsplit(".", 1)[-1].isdigit()
+    if not (named or _ip_address(host)):
         return f"names no host a browser can reach ({parts.hostname})"
     if parts.username is not None or parts.password is not None:
         return "must not hold a user name or password: it is published on every page"

@@ -168,26 +168,47 @@ def _misattributed(
 
 
 # A field whose line ends in a comment marked TODO: "date: 2024-05-01  # TODO: no date
-# found; today's stands in", as `newsgen add` writes what it could not find out. As in
-# YAML, a comment's '#' follows a space ("C#" and "…/x#TODO" are values).
-_TODO_COMMENT = re.compile(
-    r"^(?P<field>[A-Za-z_][\w-]*)\s*:(?P<value>[^\n]*?)\s#\s*TODO\b[:\s]*(?P<said>.*)$", re.M
-)
+# found; today's stands in", as `newsgen add` writes what it could not find out.
+_FIELD_LINE = re.compile(r"^(?P<field>[A-Za-z_][\w-]*)[ \t]*:(?P<rest>[^\n]*)$", re.M)
+_TODO = re.compile(r"#[ \t]*TODO\b[: \t]*(?P<said>.*)")
 
 
 def _marked_todo(front: str, path: Path) -> list[BuildWarning]:
     """A warning for each field a comment marks TODO: a value still to check is no value
     to publish in a strict build."""
     warnings = []
-    for match in _TODO_COMMENT.finditer(front):
-        value = match["value"]
-        if value.count('"') % 2 or value.count("'") % 2:
-            continue  # the '#' stands inside a quoted value: "Campaign #TODO trends"
+    for match in _FIELD_LINE.finditer(front):
+        comment = _comment_of(match["rest"])
+        found = _TODO.match(comment) if comment is not None else None
+        if found is None:
+            continue
         line = front.count("\n", 0, match.start()) + FRONT_MATTER_OFFSET
-        said = match["said"].strip()
+        said = found["said"].strip()
         message = f"'{match['field']}' is still marked TODO" + (f": {said}" if said else "")
         warnings.append(BuildWarning(message, path, line))
     return warnings
+
+
+def _comment_of(rest: str) -> str | None:
+    """The comment after a value on one line, as YAML reads it: from the first '#' that
+    follows a space and stands outside a quoted value ('C#' and '"a #b"' are values)."""
+    start = 0
+    stripped = rest.lstrip(" \t")
+    if stripped[:1] in ("'", '"'):
+        quote, at = stripped[0], len(rest) - len(stripped) + 1
+        while at < len(rest):
+            if quote == '"' and rest[at] == "\\":
+                at += 2
+                continue
+            if rest[at] == quote:
+                if quote == "'" and rest[at + 1 : at + 2] == "'":  # '' is a quote inside
+                    at += 2
+                    continue
+                break
+            at += 1
+        start = at + 1
+    found = re.search(r"(?:^|[ \t])#", rest[start:])
+    return rest[start + found.end() - 1 :] if found else None
 
 
 def _unknown_and_todo(
@@ -222,8 +243,9 @@ def digest(text: str) -> str:
 _INLINE_MARKUP = [
     (re.compile(r"\[\^[^\]\s]+\]"), ""),  # footnote marks: [^1]
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: their alt text
-    (re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]"), r"\1"),  # reference links: [text][ref]
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: their text
+    # A link's text holds no '[' here: a run of '[' without ']' stays linear to scan.
+    (re.compile(r"!?\[([^\[\]]*)\]\[[^\[\]]*\]"), r"\1"),  # reference links: [text][ref]
+    (re.compile(r"\[([^\[\]]*)\]\([^)]*\)"), r"\1"),  # links: their text
     (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # autolinks: their address
     (re.compile(r"<[^>]+>"), ""),  # raw HTML tags
     (re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # emphasis, code

@@ -81,8 +81,8 @@ def reserved_name(name: str) -> bool:
     return stem in _RESERVED_NAMES
 
 
-_RESERVED_NAMES = {"con", "prn", "aux", "nul"} | {
-    f"{d}{n}" for d in ("com", "lpt") for n in range(10)
+_RESERVED_NAMES = {"con", "prn", "aux", "nul", "conin$", "conout$"} | {
+    f"{device}{n}" for device in ("com", "lpt") for n in (*"123456789", "¹", "²", "³")
 }
 
 
