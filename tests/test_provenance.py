@@ -13,6 +13,7 @@ import lxml.html
 import pytest
 import yaml
 
+import newsgen.outlets
 from newsgen.config import Config
 from newsgen.errors import BuildFailed
 from newsgen.model import Article
@@ -358,14 +359,21 @@ def test_a_name_the_table_does_not_know_over_a_known_site_is_a_warning(
         build(strict, full=True)
 
 
-def test_an_address_belongs_to_the_outlet_of_its_longest_matching_domain() -> None:
+@pytest.mark.parametrize("order", ["as listed", "reversed"])
+def test_an_address_belongs_to_the_outlet_of_its_longest_matching_domain(
+    order: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = outlets()
     nested = [
         (outer, inner)
-        for outer in outlets()
-        for inner in outlets()
+        for outer in table
+        for inner in table
         if outer is not inner
         and any(d.endswith("." + e) for d in inner.domains for e in outer.domains)
     ]
+    assert nested  # the table has a site inside another's (RT DE's de.rt.com in RT's rt.com)
+    if order == "reversed":  # whatever the table's order, not the first match
+        monkeypatch.setattr(newsgen.outlets, "outlets", lambda: tuple(reversed(table)))
     for outer, inner in nested:
         domain = next(d for d in inner.domains if any(d.endswith("." + e) for e in outer.domains))
         assert outlet_of_url(f"https://{domain}/news/1") is inner

@@ -92,19 +92,27 @@ def load_config(
     root = root.resolve()
     config_path = root / CONFIG_FILE
     values: dict[str, Any] = {}
-    warnings: list[BuildWarning] = []
     lines: dict[str, int] = {}  # where each setting stands in the file, for messages
     found = look_at(config_path)
     if found is not None and found.kind == "problem":  # never a silent fall back to defaults
         raise ConfigError(f"cannot read the settings: {found.problem}", config_path)
+    unknown: list[str] = []
     if found is not None:
-        values, warnings, lines = _read_config_file(config_path)
+        values, unknown, lines = _read_config_file(config_path)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = replace(Config(root=root), **values)
+    known = ", ".join(sorted(_OPTION_TYPES))
     if config.strict:  # a misspelt setting would otherwise pass a strict build unnoticed
         raise_if_any(
-            ConfigError(w.message.replace(" is ignored", ""), w.path, w.line) for w in warnings
+            ConfigError(f"unknown setting '{key}' (known: {known})", config_path, lines.get(key))
+            for key in unknown
         )
+    warnings = [
+        BuildWarning(
+            f"unknown setting '{key}' is ignored (known: {known})", config_path, lines.get(key)
+        )
+        for key in unknown
+    ]
     _check_language(config, config_path, lines.get("language"))
     problem = check_permalink(config.permalink)
     if problem:
@@ -175,7 +183,8 @@ def _base_url_problem(url: str) -> str | None:
 
 def _read_config_file(
     path: Path,
-) -> tuple[dict[str, Any], list[BuildWarning], dict[str, int]]:
+) -> tuple[dict[str, Any], list[str], dict[str, int]]:
+    """The settings a file gives, the names it gives that are no setting, and each line."""
     from newsgen.frontmatter import parse_settings
 
     try:
@@ -190,14 +199,12 @@ def _read_config_file(
     if not isinstance(data, dict):
         raise ConfigError("the settings must be a mapping of 'name: value' lines", path, 1)
     values: dict[str, Any] = {}
-    warnings: list[BuildWarning] = []
+    unknown: list[str] = []
     for key, value in data.items():
         kind = _OPTION_TYPES.get(str(key))
         line = located.lines.get(str(key))
         if kind is None:
-            known = ", ".join(sorted(_OPTION_TYPES))
-            message = f"unknown setting '{key}' is ignored (known: {known})"
-            warnings.append(BuildWarning(message, path, line))
+            unknown.append(str(key))  # a warning, or an error in a strict build
             continue
         if kind is Path and isinstance(value, str):
             value = Path(value)
@@ -205,7 +212,7 @@ def _read_config_file(
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
             raise ConfigError(f"'{key}' must be {_KINDS[kind]}, not {shown}", path, line)
         values[str(key)] = value
-    return values, warnings, dict(located.lines)
+    return values, unknown, dict(located.lines)
 
 
 _KINDS = {str: "text", int: "a whole number", bool: "true or false", Path: "a folder's path"}

@@ -129,9 +129,8 @@ def _examine(entry: os.DirEntry[str], relative: str, within: str | None) -> Foun
         if entry.is_symlink():
             if within is None:
                 return Found(relative, entry.path, "link", entry.stat(follow_symlinks=False))
-            target = os.path.realpath(entry.path)
-            if os.path.commonpath([target, within]) != within:
-                reason = f"this link points outside {os.path.basename(within)}/: {target}"
+            reason = _outside(entry.path, within)
+            if reason:
                 return Found(relative, entry.path, "problem", problem=reason)
         info = os.stat(entry.path) if entry.is_symlink() else entry.stat(follow_symlinks=False)
     except OSError as exc:
@@ -169,10 +168,8 @@ def look_at(path: Path, within: Path | None = None) -> Found | None:
     except OSError as exc:
         return Found(path.name, name, "problem", problem=_reason(exc))
     if stat.S_ISLNK(info.st_mode):
-        target = os.path.realpath(name)
-        inside = os.path.realpath(within) if within is not None else None
-        if inside is not None and os.path.commonpath([target, inside]) != inside:
-            reason = f"this link points outside {os.path.basename(inside)}/: {target}"
+        reason = _outside(name, os.path.realpath(within)) if within is not None else None
+        if reason:
             return Found(path.name, name, "problem", problem=reason)
         try:
             info = os.stat(name)
@@ -182,6 +179,14 @@ def look_at(path: Path, within: Path | None = None) -> Found | None:
         return Found(path.name, name, "file", FileStatus(info.st_size, info.st_mtime_ns))
     what = "a folder" if stat.S_ISDIR(info.st_mode) else "a pipe, a socket or a device"
     return Found(path.name, name, "problem", problem=f"this is {what}, not a file")
+
+
+def _outside(link: str, within: str) -> str | None:
+    """Why a link may not be followed: its target lies outside within (a real path)."""
+    target = os.path.realpath(link)
+    if os.path.commonpath([target, within]) != within:
+        return f"this link points outside {os.path.basename(within)}/: {target}"
+    return None
 
 
 def _link_reason(path: str, exc: OSError) -> str:

@@ -677,10 +677,10 @@ def lang_attr(code: str, around: str) -> Markup:
 @functools.cache
 def text_direction(code: str) -> str:
     """'rtl' for a language written right to left (CLDR's character order), else 'ltr'."""
-    from babel import Locale, UnknownLocaleError
+    from babel import UnknownLocaleError
 
     try:
-        order = Locale.parse(code.replace("-", "_")).character_order
+        order = parse_locale(code).character_order
     except (ValueError, UnknownLocaleError):
         return "ltr"
     return "rtl" if order == "right-to-left" else "ltr"
