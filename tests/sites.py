@@ -56,3 +56,21 @@ def story_in_two_languages() -> tuple[Article, Article]:
             ):
                 return one, other
     raise AssertionError("articles/ holds no story told in two languages")
+
+
+SITEMAPS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def read_sitemaps(output: Path, base_url: str) -> dict[str, list[str]]:
+    """Each sitemap the index (sitemap.xml) lists, as its path in the site → the addresses
+    it lists, in order. base_url: the site's address, ending in '/'."""
+    from lxml import etree
+
+    index = etree.parse(str(output / "sitemap.xml"))
+    found: dict[str, list[str]] = {}
+    for loc in index.xpath("/s:sitemapindex/s:sitemap/s:loc/text()", namespaces=SITEMAPS):
+        assert loc.startswith(base_url), loc
+        name = loc.removeprefix(base_url)
+        tree = etree.parse(str(output / name))
+        found[name] = tree.xpath("/s:urlset/s:url/s:loc/text()", namespaces=SITEMAPS)
+    return found

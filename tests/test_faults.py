@@ -78,7 +78,10 @@ def test_a_setting_out_of_its_range_is_an_error(
 def test_a_base_url_without_its_last_slash_is_taken(tmp_path: Path) -> None:
     config = make_site(tmp_path / "project", {"a.md": GOOD}, "base_url: https://e.org/archive\n")
     assert _run(config.root, "build") == 0
-    assert "https://e.org/archive/about.html" in (config.path("output") / "sitemap.xml").read_text()
+    assert (
+        "https://e.org/archive/about.html"
+        in (config.path("output") / "sitemap-pages.xml").read_text()
+    )
 
 
 @pytest.mark.parametrize("how", [["build", "--strict"], ["build"]])

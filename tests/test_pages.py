@@ -36,7 +36,9 @@ def test_a_country_with_many_articles_gets_a_page_per_year(site: Callable[..., C
         assert f'<strong aria-current="page">{year}</strong>' in page
     assert not (output / "countries" / "ru").exists()  # a small country stays one page
     assert (output / "countries" / "ru.html").read_text().count('class="entry"') == 1
-    assert "https://example.org/countries/uz/2020.html" in (output / "sitemap.xml").read_text()
+    assert (
+        "https://example.org/countries/uz/2020.html" in (output / "sitemap-pages.xml").read_text()
+    )
     assert check_folder(output) == []
 
 

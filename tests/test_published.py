@@ -15,7 +15,7 @@ from lxml import etree
 from newsgen import urls
 from newsgen.countries import country_name
 
-from .sites import PROJECT, build_fixture, build_real, real_records
+from .sites import PROJECT, build_fixture, build_real, read_sitemaps, real_records
 
 VNU = PROJECT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -59,9 +59,15 @@ def test_every_feed_parses_without_a_bozo_flag(sites: list[Path]) -> None:
 
 
 def test_the_sitemap_is_valid_against_the_protocols_schema(sites: list[Path]) -> None:
-    schema = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "schemas" / "sitemap.xsd")))
-    sitemap = etree.parse(str(sites[1] / "sitemap.xml"))
-    assert schema.validate(sitemap), schema.error_log
+    schemas = Path(__file__).parent / "schemas"
+    index = etree.XMLSchema(etree.parse(str(schemas / "siteindex.xsd")))
+    assert index.validate(etree.parse(str(sites[1] / "sitemap.xml"))), index.error_log
+    schema = etree.XMLSchema(etree.parse(str(schemas / "sitemap.xsd")))
+    base = etree.parse(str(sites[1] / "sitemap.xml")).findtext(".//{*}loc").rpartition("/")[0]
+    listed = read_sitemaps(sites[1], base + "/")
+    assert len(listed) >= 2
+    for name in listed:
+        assert schema.validate(etree.parse(str(sites[1] / name))), (name, schema.error_log)
     assert not (sites[0] / "sitemap.xml").exists()  # no base URL, so no full addresses to list
 
 

@@ -46,12 +46,7 @@ def plan_pages(archive: Archive, config: Config) -> list[Page]:
         Page(urls.ROBOTS, "robots.txt", {}, inputs=()),
     ]
     if config.base_url:  # a sitemap lists full addresses, so it needs to know where the site is
-        html_urls = sorted(
-            p.url for p in pages if p.url.endswith(".html") and p.url != urls.NOT_FOUND
-        )
-        lastmod = _last_changes(archive)
-        sitemap = [(url, lastmod.get(url)) for url in html_urls]
-        pages.append(Page(urls.SITEMAP, "sitemap.xml", {"entries": sitemap}))
+        pages.extend(_sitemaps(archive, pages))
     return pages
 
 
@@ -546,9 +541,64 @@ def _feed(
     return Page(url, "feed.xml", {"code": code, "entries": articles}, inputs=inputs)
 
 
+SITEMAP_LIMIT = 50_000
+"""The most addresses one sitemap may list: the sitemaps.org protocol's limit."""
+
+Sitemap = list[tuple[str, str | None]]
+"""A sitemap's entries: each page's address and the date it last changed (or None)."""
+
+
+def _sitemaps(archive: Archive, pages: Sequence[Page]) -> list[Page]:
+    """The sitemaps, then the index that lists them (``urls.SITEMAP``, named in robots.txt).
+
+    Article pages go by year (a month at a time in a year too large for one file, then in
+    parts), every other page together: no file lists more than SITEMAP_LIMIT addresses,
+    and a changed article re-makes its year's sitemap and the index, never a file that
+    grows with the whole archive.
+    """
+    maps: list[tuple[str, Sitemap, tuple[str, ...] | None]] = []
+    for year, articles in archive.by_year.items():
+        entries: Sitemap = [(urls.article_url(a), a.date.isoformat()) for a in articles]
+        groups = {f"{year:04d}": entries}
+        if len(entries) > SITEMAP_LIMIT:
+            groups = {}
+            for article, entry in zip(articles, entries, strict=True):
+                groups.setdefault(f"{year:04d}-{article.date.month:02d}", []).append(entry)
+        for key, group in groups.items():
+            maps.extend((part, chunk, (f"y:{year}",)) for part, chunk in _sitemap_parts(key, group))
+    lastmod = _last_changes(archive)
+    others = sorted(
+        page.url
+        for page in pages
+        if page.url.endswith(".html") and page.url != urls.NOT_FOUND
+        and page.template != "article.html"
+    )  # fmt: skip
+    entries = [(url, lastmod.get(url)) for url in others]
+    maps.extend((part, chunk, None) for part, chunk in _sitemap_parts("pages", entries))
+    listed = [
+        (urls.sitemap_url(key), max((date for _, date in chunk if date), default=None))
+        for key, chunk, _ in maps
+    ]
+    return [
+        *(
+            Page(urls.sitemap_url(key), "sitemap.xml", {"entries": chunk}, inputs=inputs)
+            for key, chunk, inputs in maps
+        ),
+        Page(urls.SITEMAP, "sitemap-index.xml", {"sitemaps": listed}),
+    ]
+
+
+def _sitemap_parts(key: str, entries: Sitemap) -> list[tuple[str, Sitemap]]:
+    """A sitemap's entries as one file, or as numbered parts when they are too many."""
+    if len(entries) <= SITEMAP_LIMIT:
+        return [(key, entries)]
+    starts = range(0, len(entries), SITEMAP_LIMIT)
+    return [(f"{key}-{n}", entries[i : i + SITEMAP_LIMIT]) for n, i in enumerate(starts, 1)]
+
+
 def _last_changes(archive: Archive) -> dict[str, str]:
-    """For the sitemap: the date of the newest article each page shows."""
-    changes = {urls.article_url(a): a.date.isoformat() for a in archive.articles}
+    """For the sitemap: the date of the newest article each listing page shows."""
+    changes: dict[str, str] = {}
     for code, articles in archive.by_country.items():
         changes[urls.country_url(code)] = articles[0].date.isoformat()
         for article in reversed(articles):  # oldest first: each year ends on its newest

@@ -137,6 +137,15 @@ def data_url(format_name: str, year: int) -> str:
     return f"data/articles/{year:04d}.{DATA_FORMATS[format_name]}"
 
 
+def sitemap_url(key: str) -> str:
+    """One of the sitemaps the sitemap index lists ('2021', '2021-03', 'pages', …).
+
+    Beside the index at the site's root: the protocol lets a sitemap list only addresses
+    in its own folder and below it.
+    """
+    return f"sitemap-{key}.xml"
+
+
 def citation_url(format_name: str, year: int) -> str:
     """One year's citations in a format."""
     return f"data/citations/{year:04d}.{CITATION_FORMATS[format_name]}"
