@@ -167,7 +167,7 @@ def _provenance(url: str | None, retrieved: dt.date | None, publisher: str | Non
     own = outlet is not None and outlet.name == publisher
     host = urlsplit(url).hostname or url
     via = None if own else (outlet.name if outlet else host.removeprefix("www."))
-    return Provenance(url, retrieved, own, via)
+    return Provenance(url, retrieved, own, via, via_named=outlet is not None)
 
 
 def _iso_date(value: str | None) -> dt.date | None:

@@ -32,6 +32,8 @@ class Provenance:
     """Whether the address is the publisher's own page (source_url) or a copy's (via_url)."""
     via: str | None = None
     """The name of the site the copy is on, where it is not the publisher's."""
+    via_named: bool = False
+    """Whether that name is the table of outlets' (else it is only the address's host)."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,10 @@ def _provenance_lines(found: Provenance) -> list[str]:
     if found.url and found.on_publishers_site:
         lines.append(f"source_url: {yaml_value(found.url)}")
     elif found.url:
-        lines.append(f"via: {yaml_value(found.via or found.url)}  # check it")
+        # A host stands in for a name the table of outlets does not know: a strict build
+        # must not publish it unchecked.
+        said = "from its address: check it" if found.via_named else "TODO: the site's name"
+        lines.append(f"via: {yaml_value(found.via or found.url)}  # {said}")
         lines.append(f"via_url: {yaml_value(found.url)}")
     if found.retrieved:
         lines.append(f"retrieved: {found.retrieved.isoformat()}")
