@@ -46,6 +46,8 @@ _operation = st.one_of(
     st.tuples(st.just("set-time"), st.integers(0, 30), st.integers(0, 23)),
     st.tuples(st.just("mention"), st.integers(0, 30), st.sampled_from(["Kasachstan", "Peru"])),
     st.tuples(st.just("about"), st.text("abc ", min_size=1, max_size=8)),
+    # A link to another article's file (every third to a file that is not there).
+    st.tuples(st.just("link"), st.integers(0, 30), st.integers(0, 30)),
 )
 
 
@@ -110,6 +112,10 @@ def _apply(operation: tuple[object, ...], root: Path) -> None:
     elif kind == "set-time":
         date = next(line for line in text.split("\n") if line.startswith("date:"))[6:16]
         path.write_text(_set_field(text, "date", f"{date}T{operation[2]:02d}:00:00"))
+    elif kind == "link":
+        j = int(str(operation[2]))
+        target = files[j % len(files)].name if j % 3 else f"gone-{j}.md"
+        path.write_text(text + f"\nSee [the other report]({target}#part).\n")
     elif kind == "mention":
         path.write_text(text + f"\nOfficials in {operation[2]} said so.\n")
 

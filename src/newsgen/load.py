@@ -34,6 +34,7 @@ from newsgen.frontmatter import (
     read_text,
     split_front_matter,
 )
+from newsgen.mdlinks import file_links, line_of, resolve
 from newsgen.model import Article, Document
 from newsgen.outlets import host_of, is_web_archive, outlet_named, outlet_of_url
 from newsgen.state import CachedRecord, MentionCache, RecordCache
@@ -79,7 +80,12 @@ def parse_article(
     values["url"] = permalink(config.permalink, values["date"], values["slug"], values["language"])
     record = {key: value for key, value in values.items() if key in _RECORD_FIELDS}
     article = Article(
-        path=path, body_line=body_line, body_digest=digest(body), digest=digest(text), **record
+        path=path,
+        body_line=body_line,
+        body_digest=digest(body),
+        digest=digest(text),
+        links=file_links(body),
+        **record,
     )
     return article, errors, warnings
 
@@ -271,6 +277,31 @@ def read_body(article: Article | Document) -> str:
     if digest(body) != article.body_digest:
         raise ContentError("the file changed during the build; build again", article.path)
     return body
+
+
+def check_file_links(articles: Iterable[Article]) -> list[BuildWarning]:
+    """A warning at each body link to a '.md' file that is no article of the archive
+    (a misspelt or moved file: the link would lead nowhere on the site)."""
+    articles = list(articles)
+    linking = [article for article in articles if article.links]
+    if not linking:
+        return []
+    files = {article.path for article in articles}
+    warnings = []
+    for article in linking:
+        for target in article.links:
+            if resolve(article.path, target) in files:
+                continue
+            try:
+                line = line_of(read_body(article), target, article.body_line)
+            except (OSError, NewsgenError):
+                line = article.body_line
+            message = (
+                f"its link to '{target}' leads to no article of the archive (a link to "
+                "another article names its file, relative to this one's folder)"
+            )
+            warnings.append(BuildWarning(message, article.path, line))
+    return warnings
 
 
 def find_all_mentions(

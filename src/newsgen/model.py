@@ -42,6 +42,8 @@ class Article:
     """The curator's notes, in Markdown."""
     author: tuple[str, ...] = ()
     """Who wrote it: one name or several, as the front matter gives them."""
+    links: tuple[str, ...] = ()
+    """Its body's links to other articles' files, as written (``mdlinks.file_links``)."""
     story: str | None = None
     story_title: str | None = None
     timestamp: dt.datetime | None = None

@@ -15,6 +15,7 @@ from newsgen.countries import country_name, region_name, region_of
 from newsgen.enrich import Archive, topic_key
 from newsgen.errors import ContentError, NewsgenError, raise_if_any
 from newsgen.files import inside, walk
+from newsgen.mdlinks import resolve
 from newsgen.model import Article, Page
 from newsgen.theme import links_within, search_path
 
@@ -121,6 +122,7 @@ def _index(archive: Archive, config: Config) -> Page:
 
 
 def _articles(archive: Archive) -> Iterator[Page]:
+    by_file = {a.path: a.url for a in archive.articles} if _any_links(archive) else {}
     for article in archive.articles:
         story = archive.stories.get(article.story) if article.story else None
         mentioned = archive.mentions.get(article.url, ())
@@ -141,10 +143,15 @@ def _articles(archive: Archive) -> Iterator[Page]:
         ]
         if story:
             inputs.append("s:" + story.key)
+        # Links to other articles' files lead to their pages: each named one is an input,
+        # and a page with a link to no article (yet) is made again on any change.
+        linked = {t: by_file.get(resolve(article.path, t)) for t in article.links}
+        inputs.extend(url for url in linked.values() if url is not None)
         yield Page(
             urls.article_url(article),
             "article.html",
             {
+                **({"file_links": linked} if linked else {}),
                 "article": article,
                 "story": archive.story_of(article),
                 "story_title": story.title if story else None,
@@ -157,8 +164,12 @@ def _articles(archive: Archive) -> Iterator[Page]:
                 "next": following,
             },
             bodies=(article,),
-            inputs=tuple(inputs),
+            inputs=None if None in linked.values() else tuple(inputs),
         )
+
+
+def _any_links(archive: Archive) -> bool:
+    return any(article.links for article in archive.articles)
 
 
 def _stories(archive: Archive) -> Iterator[Page]:

@@ -321,7 +321,7 @@ def load_archive(
     without walking it again.
     """
     from newsgen.enrich import build_archive
-    from newsgen.load import find_all_mentions, load_about, load_articles
+    from newsgen.load import check_file_links, find_all_mentions, load_about, load_articles
 
     own = state is None
     if state is None:
@@ -329,6 +329,8 @@ def load_archive(
     try:
         articles, errors, warnings = load_articles(config, state.records, workers, found)
         found = None  # the walk's findings are not held through the rest of the build
+        if not errors:  # a file that failed is missing: links to it are not the problem
+            warnings.extend(check_file_links(articles))
         about, about_errors = load_about(config)
         errors.extend(about_errors)
         if config.strict:

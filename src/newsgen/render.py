@@ -28,6 +28,7 @@ from newsgen.countries import country_name, region_name
 from newsgen.errors import ContentError, NewsgenError, TemplateError
 from newsgen.frontmatter import CONTROL_CHARACTERS
 from newsgen.locales import parse_locale
+from newsgen.mdlinks import point_links
 from newsgen.model import Article, Document, Notes, Page
 from newsgen.theme import search_path
 
@@ -323,6 +324,10 @@ def render_page(
     try:
         template = env.get_template(page.template)
         bodies = {article.url: body(article) for article in page.bodies}
+        linked = page.context.get("file_links")
+        if linked:  # links to other articles' files lead to their pages
+            to_page = functools.partial(urls.relative, page.url)
+            bodies = {u: Markup(point_links(b, linked, to_page)) for u, b in bodies.items()}
         rendered_notes = {
             a.url: body(notes_of(a, a.notes))
             for a in page.bodies

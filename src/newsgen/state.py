@@ -40,7 +40,8 @@ from newsgen.model import Article
 
 STATE_FILE = "state.sqlite"
 _FORMAT = "newsgen-state"
-_VERSION = 3  # 2: the related reports' memo; 3: digests of identities and fingerprints
+_VERSION = 4  # 2: the related reports' memo; 3: digests of identities and fingerprints;
+# 4: each record's links to other articles' files
 # What earlier versions of newsgen kept as JSON: removed once the database takes over.
 _LEGACY = ("records.json", "mentions.json")
 

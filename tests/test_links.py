@@ -1,0 +1,171 @@
+"""Links from one article's body to another article's file lead to that article's page."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from newsgen import urls
+from newsgen.cli import main
+from newsgen.config import Config, load_config
+from newsgen.mdlinks import file_links
+from newsgen.pipeline import build
+
+from .conftest import article_text, snapshot
+
+FIRST = article_text("Talks open", date="2021-10-14", countries="[UZ]")
+
+
+def _hrefs(page: Path) -> list[str]:
+    tree = lxml_html.fromstring(page.read_bytes())
+    return [a.get("href") for a in tree.xpath("//div[@class='article-body']//a")]
+
+
+def _page(output: Path, title: str) -> Path:
+    """The built page of the article with this headline."""
+    (found,) = [
+        p
+        for p in output.glob("articles/**/*.html")
+        if f"<h1>{title}</h1>" in p.read_text() or f">{title}</h1>" in p.read_text()
+    ]
+    return found
+
+
+def _link(output: Path, from_page: Path, to_page: Path) -> str:
+    return urls.relative(
+        from_page.relative_to(output).as_posix(), to_page.relative_to(output).as_posix()
+    )
+
+
+def test_a_link_to_an_articles_file_leads_to_its_page(site: Callable[..., Config]) -> None:
+    body = (
+        "As [first reported](2021-talks.md), and [in detail](2021-talks.md#the-terms).\n\n"
+        "See also [the follow-up][next] and [the home page](https://example.org/readme.md).\n\n"
+        "[next]: later/2022-follow-up.md\n"
+    )
+    config = site(
+        {
+            "2021-talks.md": FIRST,
+            "2021-summary.md": article_text("Summary", date="2021-12-01", body=body),
+            "later/2022-follow-up.md": article_text(
+                "Follow-up", date="2022-01-05", body="Back to [the start](../2021-talks.md).\n"
+            ),
+        }
+    )
+    report = build(config)
+    assert report.warnings == []
+    output = config.path("output")
+    summary, talks, follow = (_page(output, t) for t in ("Summary", "Talks open", "Follow-up"))
+    to_talks = _link(output, summary, talks)
+    assert _hrefs(summary) == [
+        to_talks,
+        to_talks + "#the-terms",
+        _link(output, summary, follow),
+        "https://example.org/readme.md",
+    ]
+    assert _hrefs(follow) == [_link(output, follow, talks)]
+    assert all(
+        (page.parent / h.partition("#")[0]).resolve().is_file()
+        for page in (summary, follow)
+        for h in _hrefs(page)
+        if not h.startswith("https:")
+    )
+
+
+def test_a_link_to_no_article_is_a_warning_at_its_line(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = "The first paragraph.\n\nSee [the earlier report](2021-tlaks.md).\n"
+    config = site({"2021-talks.md": FIRST, "b.md": article_text("Second", body=body)})
+    line = (config.path("source") / "b.md").read_text().splitlines().index(
+        "See [the earlier report](2021-tlaks.md)."
+    ) + 1
+    report = build(config)
+    (warning,) = report.warnings
+    assert (warning.path, warning.line) == (config.path("source") / "b.md", line)
+    assert "'2021-tlaks.md' leads to no article of the archive" in warning.message
+    # The link is left as written, where `check` finds it; a strict build fails on it.
+    assert _hrefs(_page(config.path("output"), "Second")) == ["2021-tlaks.md"]
+    assert main(["--root", str(config.root), "build", "--strict"]) == 1
+    assert f"b.md:{line}: its link to '2021-tlaks.md'" in capsys.readouterr().err
+
+
+def test_code_is_not_followed(site: Callable[..., Config]) -> None:
+    body = "Write `[x](other.md)` to link.\n\n```\n[y](fenced.md)\n```\n\n~~~~\n[z](a.md)\n~~~~\n"
+    assert file_links(body) == ()
+    config = site({"a.md": article_text("Code", body=body)})
+    assert build(config).warnings == []
+    assert "other.md" in _page(config.path("output"), "Code").read_text()
+
+
+def test_links_follow_their_articles_across_rebuilds(site: Callable[..., Config]) -> None:
+    body = "See [the report](2021-talks.md).\n"
+    # Reports between the two, so the linked one is neither neighbour nor related report
+    # of the other: only the link ties them.
+    between = {
+        f"m{n}.md": article_text(f"Between {n}", date=f"2021-11-0{n}", countries="[KZ]")
+        for n in range(1, 4)
+    }
+    config = site({"b.md": article_text("Second", date="2022-02-02", body=body), **between})
+    output = config.path("output")
+    assert len(build(config).warnings) == 1  # the report is not there yet
+
+    source = config.path("source")
+    (source / "2021-talks.md").write_text(FIRST)
+    assert build(config).warnings == []
+    second = _page(output, "Second")
+    assert _hrefs(second) == [_link(output, second, _page(output, "Talks open"))]
+
+    # Its address moves (another slug): the link follows; then it goes, and the link is
+    # left as written. Each time the site is the one a full build makes.
+    (source / "2021-talks.md").write_text(FIRST.replace("countries:", "slug: renamed\ncountries:"))
+    build(config)
+    assert _hrefs(second)[0].endswith("14-renamed.html")
+    assert _built(config) == _full(config)
+    (source / "2021-talks.md").unlink()
+    assert len(build(config).warnings) == 1
+    assert _hrefs(second) == ["2021-talks.md"]
+    assert _built(config) == _full(config)
+
+
+def _full(config: Config) -> dict[str, bytes]:
+    """The site as a full build from nothing makes it, but the build's own manifest."""
+    fresh = config.root.parent / "fresh"
+    shutil.rmtree(fresh, ignore_errors=True)
+    full, _ = load_config(config.root, {"output": fresh, "cache": config.root.parent / "none"})
+    build(full, full=True)
+    return {k: v for k, v in snapshot(fresh).items() if k != urls.MANIFEST}
+
+
+def _built(config: Config) -> dict[str, bytes]:
+    return {k: v for k, v in snapshot(config.path("output")).items() if k != urls.MANIFEST}
+
+
+def test_finding_links_takes_time_linear_in_the_text() -> None:
+    texts = ["`" * 50_000 + "](a.md)", "` `` " * 20_000 + "](a.md)", "](" * 50_000 + "a.md)"]
+    for text in texts:
+        started = time.perf_counter()
+        file_links(text)
+        assert time.perf_counter() - started < 2, text[:20]  # a hang guard, not a target
+
+
+@pytest.mark.parametrize(
+    ("written", "found"),
+    [
+        ("[a](b.md)", ("b.md",)),
+        ("[a](<with space.md> 'title')", ("with space.md",)),
+        ("[a](b.md?x=1#y)", ("b.md",)),
+        ("[a](/from-root.md) [b](#frag.md) [c](mailto:x.md) [d](//host/x.md)", ()),
+        ("[a](b.MD) [c](b.markdown) [d](.md)", ()),
+        ("[a](b.md) [c](b.md#part)", ("b.md",)),
+        ("![picture](b.md)", ("b.md",)),
+    ],
+)
+def test_which_links_name_an_articles_file(written: str, found: tuple[str, ...]) -> None:
+    assert file_links(written) == found
+    assert file_links(written.replace(".md", ".txt")) == ()
