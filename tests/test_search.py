@@ -3,11 +3,15 @@ bytes for the same articles, and a title index for file:// that holds no body.""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import json
+import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,3 +211,82 @@ def test_an_indexer_that_cannot_run_or_writes_junk_is_one_line(
     assert main(["--root", str(config.root), "build"]) == 1
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err
+
+
+def _indexer_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time the indexer runs (Pagefind's process)."""
+    runs: list[int] = []
+    real = search.subprocess.run
+
+    def counted(command: list[str], **kwargs: Any) -> Any:
+        if "--site" in command:
+            runs.append(1)
+        return real(command, **kwargs)
+
+    monkeypatch.setattr(search.subprocess, "run", counted)
+    search._runtime_of.cache_clear()  # the scripts of the indexer are made once a process
+    return runs
+
+
+def _shards(config: Config) -> list[str]:
+    return sorted({p.parent.name for p in config.path("output").glob("search/pagefind/*/*")})
+
+
+def test_a_fresh_output_folder_with_the_cache_kept_re_indexes_no_shard(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(ARTICLES)
+    build(config)
+    first = snapshot(config.path("output"))
+    assert len(_shards(config)) == 2
+
+    # A CI run: the cache folder restored, the output folder new.
+    shutil.rmtree(config.path("output"))
+    runs = _indexer_runs(monkeypatch)
+    build(config)
+    assert snapshot(config.path("output")) == first
+    assert len(runs) == 1  # the indexer's scripts, from one small page; no shard
+
+    # A full build reads no cache: every shard is indexed.
+    runs.clear()
+    build(config, full=True)
+    assert len(runs) == 2
+    assert snapshot(config.path("output")) == first
+
+
+def test_the_cache_holds_no_script_and_a_planted_row_is_not_used(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(ARTICLES)
+    build(config)
+    first = snapshot(config.path("output"))
+    database = config.path("cache") / search.SHARD_CACHE
+    with contextlib.closing(sqlite3.connect(database)) as connection, connection:
+        names = [name for (name,) in connection.execute("SELECT name FROM shards")]
+        assert names and not [n for n in names if n.endswith(".js") or "wasm" in n]
+        keys = [key for (key,) in connection.execute("SELECT DISTINCT key FROM shards")]
+        # A script under a data file's name, a file where none may go, a fragment that is
+        # not one: each makes its shard be indexed again.
+        planted = [
+            ("fragment/en_0000000.pf_fragment", b"<script>alert(1)</script>"),
+            ("pagefind.js", b"alert(1)"),
+            ("../../index.html", b"<script>alert(1)</script>"),
+        ]
+        for key, (name, data) in zip(keys, planted, strict=False):
+            connection.execute("INSERT INTO shards VALUES (?, ?, ?)", (key, name, data))
+    shutil.rmtree(config.path("output"))
+    runs = _indexer_runs(monkeypatch)
+    build(config)
+    assert snapshot(config.path("output")) == first
+    assert len(runs) == len(keys)  # each shard again (and no cached shard to complete)
+
+
+def test_the_cache_keeps_only_the_shards_of_the_site(site: Callable[..., Config]) -> None:
+    config = site(ARTICLES)
+    build(config)
+    (config.path("source") / "c.md").unlink()  # 2021 goes: its shard's rows go with it
+    build(config)
+    database = config.path("cache") / search.SHARD_CACHE
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        keys = connection.execute("SELECT COUNT(DISTINCT key) FROM shards").fetchone()[0]
+    assert keys == len(_shards(config)) == 1

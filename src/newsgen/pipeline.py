@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
     from newsgen.enrich import Archive
     from newsgen.render import ShippedTemplates
+    from newsgen.search import ShardCache
 
 
 @dataclass
@@ -382,6 +383,25 @@ def render_changed(
     A bundle page (a search index shard) gives a mapping of its files' paths to bytes.
     changes: the stored fingerprints, which pages whose inputs did not change keep.
     """
+    from newsgen.search import ShardCache
+
+    # Shards the build does not have (kept or made) leave the cache when it ends well.
+    with ShardCache(config.path("cache") if use_cache else None, read=not full) as shards:
+        yield from _pages_rendered(
+            pages, config, previous, full, renderer, use_cache, changes, shards
+        )
+
+
+def _pages_rendered(
+    pages: Sequence[Page],
+    config: Config,
+    previous: Callable[[str], Entry | None],
+    full: bool,
+    renderer: Renderer,
+    use_cache: bool,
+    changes: PageChanges | None,
+    shards: ShardCache,
+) -> Iterator[tuple[Page, str, bytes | dict[str, bytes] | None]]:
     from newsgen.render import make_environment, ship_templates
 
     env = make_environment(config)
@@ -403,6 +423,8 @@ def render_changed(
             )
         entry = previous(page.url)
         if not full and entry is not None and entry.fingerprint == fingerprint:
+            if page.bundle:
+                shards.keep(fingerprint)
             yield page, fingerprint, None
         else:
             todo.append((index, fingerprint))
@@ -416,7 +438,7 @@ def render_changed(
     first = [item for item in todo if not pages[item[0]].bundle]
     results: Iterator[Rendered | RenderedBundle] = itertools.chain(
         renderer.render(work, first),
-        _render_bundles(work, later, renderer, "off" if not use_cache else "use"),
+        _render_bundles(work, later, renderer, "off" if not use_cache else "use", shards),
     )
     for index, fingerprint, result in results:
         if isinstance(result, NewsgenError):
@@ -477,9 +499,14 @@ RenderedBundle = tuple[int, str, "dict[str, bytes] | NewsgenError"]
 
 
 def _render_bundles(
-    work: RenderWork, todo: Sequence[tuple[int, str]], renderer: Renderer, cache_mode: str
+    work: RenderWork,
+    todo: Sequence[tuple[int, str]],
+    renderer: Renderer,
+    cache_mode: str,
+    shards: ShardCache,
 ) -> Iterator[RenderedBundle]:
-    """Bundle pages, a few at a time: each spends most of its time in the indexer's process."""
+    """Bundle pages, a few at a time: each spends most of its time in the indexer's process,
+    unless the cache holds what it made of the same shard before."""
     if not todo:
         return
     from concurrent.futures import ThreadPoolExecutor
@@ -496,8 +523,12 @@ def _render_bundles(
 
     def one(item: tuple[int, str]) -> RenderedBundle:
         index, fingerprint = item
+        folder = work.pages[index].url.rpartition("/")[0] + "/"
         try:
-            files = render_shard(env, work.pages[index], body, work.config.language)
+            files = shards.get(fingerprint, folder)
+            if files is None:
+                files = render_shard(env, work.pages[index], body, work.config.language)
+                shards.put(fingerprint, files, folder)
             return index, fingerprint, files
         except NewsgenError as error:
             return index, fingerprint, error

@@ -13,12 +13,17 @@ topics and dates of its articles, which the search page loads with ``<script>`` 
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
 import os
+import re
+import sqlite3
 import subprocess
 import tempfile
+import threading
+import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -64,6 +69,190 @@ def render_shard(
     folder = page.url.rpartition("/")[0] + "/"
     indexed = index_documents(documents, index_language(language))
     return {folder + name: data for name, data in indexed.items()}
+
+
+SHARD_CACHE = "search.sqlite"
+"""The cache folder's file of indexed shards (``ShardCache``)."""
+# What of a bundle the cache may hold: Pagefind's data, never its scripts or WebAssembly,
+# which come from the indexer installed here (a cache restored from elsewhere is data).
+_DATA_NAME = re.compile(
+    r"pagefind-entry\.json|pagefind\.[A-Za-z0-9_-]+\.pf_meta"
+    r"|(fragment|index|filter)/[A-Za-z0-9_-]+\.pf_(fragment|index|filter)"
+)
+
+
+class ShardCache:
+    """Pagefind's data files of each shard indexed, by the shard's fingerprint: a fresh
+    output folder with the cache kept (a CI run) re-indexes no shard that is unchanged.
+
+    The fingerprint covers the shard's articles, their bodies, the settings and newsgen's
+    code; the key adds the indexer's version. Rows are checked before use (names of data
+    files only, each file in Pagefind's format); a damaged database is only a slower
+    build. A build keeps the rows of its own shards and drops the rest.
+    """
+
+    def __init__(self, folder: Path | None, *, read: bool = True) -> None:
+        self.folder = folder
+        self.read = read
+        self.lock = threading.Lock()
+        self.used: set[str] = set()
+        self._connection: sqlite3.Connection | None = None
+        self._opened = False
+
+    @property
+    def connection(self) -> sqlite3.Connection | None:
+        """The database, opened when first needed (after any worker is forked), or None."""
+        with self.lock:
+            if not self._opened:
+                self._opened = True
+                self._connection = self._open()
+            return self._connection
+
+    def _open(self) -> sqlite3.Connection | None:
+        if self.folder is None:
+            return None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / SHARD_CACHE
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                return None
+            connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS shards (key TEXT, name TEXT, data BLOB, "
+                "PRIMARY KEY (key, name)) WITHOUT ROWID"
+            )
+            connection.commit()
+            return connection
+        except (OSError, sqlite3.Error):
+            return None
+
+    def _key(self, fingerprint: str) -> str:
+        return f"{_indexer_version()}:{fingerprint}"
+
+    def get(self, fingerprint: str, folder: str) -> dict[str, bytes] | None:
+        """A shard's files by path in the site (folder: the shard's), or None."""
+        self.used.add(self._key(fingerprint))
+        connection = self.connection if self.read else None
+        if connection is None:
+            return None
+        try:
+            with self.lock:
+                rows = connection.execute(
+                    "SELECT name, data FROM shards WHERE key = ?", (self._key(fingerprint),)
+                ).fetchall()
+        except sqlite3.Error:
+            return None
+        files = {name: data for name, data in rows if _sound(name, data)}
+        if len(files) != len(rows) or "pagefind-entry.json" not in files:
+            return None
+        try:
+            runtime = _runtime(json.loads(files["pagefind-entry.json"]))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+        if runtime is None:
+            return None
+        return {folder + name: data for name, data in sorted({**files, **runtime}.items())}
+
+    def keep(self, fingerprint: str) -> None:
+        """A shard the output folder holds already: its row stays."""
+        self.used.add(self._key(fingerprint))
+
+    def put(self, fingerprint: str, files: Mapping[str, bytes], folder: str) -> None:
+        """Keep a shard's data files (files by path in the site, under folder)."""
+        key = self._key(fingerprint)
+        self.used.add(key)
+        connection = self.connection
+        if connection is None:
+            return
+        rows = [
+            (key, name, data)
+            for path, data in files.items()
+            if _DATA_NAME.fullmatch(name := path.removeprefix(folder))
+        ]
+        try:
+            with self.lock, connection:
+                connection.execute("DELETE FROM shards WHERE key = ?", (key,))
+                connection.executemany("INSERT INTO shards VALUES (?, ?, ?)", rows)
+        except sqlite3.Error:
+            pass  # an optimisation only: the next build indexes the shard again
+
+    def __enter__(self) -> ShardCache:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(prune=kind is None)
+
+    def close(self, prune: bool) -> None:
+        """Drop the rows of shards this build does not have (when prune), and close."""
+        connection = self.connection if prune or self._opened else None
+        if connection is None:
+            return
+        try:
+            if prune:
+                with connection:
+                    connection.execute("CREATE TEMP TABLE kept (key TEXT PRIMARY KEY)")
+                    connection.executemany(
+                        "INSERT OR IGNORE INTO kept VALUES (?)", [(k,) for k in self.used]
+                    )
+                    connection.execute("DELETE FROM shards WHERE key NOT IN (SELECT key FROM kept)")
+            connection.close()
+        except sqlite3.Error:
+            pass
+        self._connection = None
+
+
+def _sound(name: Any, data: Any) -> bool:
+    """Whether a cached row is a data file of Pagefind's, in its format."""
+    if type(name) is not str or type(data) is not bytes or not _DATA_NAME.fullmatch(name):
+        return False
+    if name == "pagefind-entry.json":
+        try:
+            entry = json.loads(data)
+        except ValueError:
+            return False
+        return isinstance(entry, dict) and isinstance(entry.get("languages"), dict)
+    try:
+        return gzip.decompress(data).startswith(_SIGNATURE)
+    except (OSError, EOFError, ValueError, zlib.error):
+        return False
+
+
+def _runtime(entry: dict[str, Any]) -> dict[str, bytes] | None:
+    """The scripts and WebAssembly a shard with this entry file needs, from the indexer
+    installed here; None when it does not make the ones the entry names."""
+    wanted = {f"wasm.{info['wasm']}.pagefind" for info in entry["languages"].values()}
+    languages = sorted(str(info["wasm"]) for info in entry["languages"].values())
+    found: dict[str, bytes] = {}
+    with _RUNTIME_LOCK:  # shards are indexed on threads: the scripts are made once
+        for language in languages:
+            found.update(_runtime_of(language))
+    needed = {"pagefind.js", "pagefind-worker.js", *wanted}
+    return {name: found[name] for name in needed} if needed <= found.keys() else None
+
+
+_RUNTIME_LOCK = threading.Lock()
+
+
+@functools.cache
+def _runtime_of(language: str) -> dict[str, bytes]:
+    """The indexer's scripts and WebAssembly for one language: what it writes beside any
+    index, the same whatever was indexed (made once a process, from one small page)."""
+    if not re.fullmatch(r"[a-z]{2,3}|unknown", language):
+        return {}
+    page = f'<html lang="{language}"><body><main><h1>newsgen</h1></main></body></html>'
+    files = index_documents({"index.html": page.encode()}, language)
+    return {n: d for n, d in files.items() if n.endswith(".js") or n.startswith("wasm.")}
+
+
+@functools.cache
+def _indexer_version() -> str:
+    """The installed indexer's version: part of every shard's key in the cache."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pagefind_bin")
+    except PackageNotFoundError:
+        return ""
 
 
 def index_documents(documents: Mapping[str, bytes], language: str) -> dict[str, bytes]:
