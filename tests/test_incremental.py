@@ -22,7 +22,10 @@ _COUNTRIES = ["UZ", "RU", "Tadschikistan", "Kazakhstan", "US"]
 # Tags whose slugs clash ("a b", "a-b") or that fold to one topic ("Energy", "energy").
 _TAGS = ["a b", "a-b", "Energy", "energy", "water"]
 # Small listings, so that country and topic pages split by year and feeds drop articles.
-_SETTINGS = "country_page_size: 3\nlatest_count: 2\nfeed_size: 3\n"
+# A base URL, so that the sitemaps are made (and checked) too.
+_SETTINGS = (
+    "country_page_size: 3\nlatest_count: 2\nfeed_size: 3\nbase_url: https://example.org/a/\n"
+)
 _operation = st.one_of(
     st.tuples(
         st.just("add"), st.integers(0, 30), st.integers(1990, 2025), st.sampled_from(_COUNTRIES)

@@ -96,7 +96,10 @@ def test_a_link_to_no_article_is_a_warning_at_its_line(
 
 
 def test_code_is_not_followed(site: Callable[..., Config]) -> None:
-    body = "Write `[x](other.md)` to link.\n\n```\n[y](fenced.md)\n```\n\n~~~~\n[z](a.md)\n~~~~\n"
+    body = (
+        "Write `[x](other.md)` to link.\n\n```\n[y](fenced.md)\n```\n\n~~~~\n[z](a.md)\n~~~~\n"
+        "\nA paragraph.\n\n    [code](indented.md)\n"
+    )
     assert file_links(body) == ()
     config = site({"a.md": article_text("Code", body=body)})
     assert build(config).warnings == []
@@ -154,9 +157,50 @@ def test_finding_links_takes_time_linear_in_the_text() -> None:
         assert time.perf_counter() - started < 2, text[:20]  # a hang guard, not a target
 
 
+def test_names_written_with_escapes_parentheses_or_backslashes_are_followed(
+    site: Callable[..., Config],
+) -> None:
+    body = (
+        "[amp](a&amp;b.md), [escaped](escaped\\.md), [parens](x(1).md), "
+        "[backslash](sub\\inner.md), [encoded](with%20space.md).\n"
+    )
+    config = site(
+        {
+            "a&b.md": article_text("Amp", date="2020-01-01"),
+            "escaped.md": article_text("Escaped", date="2020-01-02"),
+            "x(1).md": article_text("Parens", date="2020-01-03"),
+            "sub/inner.md": article_text("Inner", date="2020-01-04"),
+            "with space.md": article_text("Spaced", date="2020-01-05"),
+            "linker.md": article_text("Linker", date="2021-01-01", body=body),
+        }
+    )
+    assert build(config).warnings == []
+    output = config.path("output")
+    linker = _page(output, "Linker")
+    titles = ["Amp", "Escaped", "Parens", "Inner", "Spaced"]
+    assert _hrefs(linker) == [_link(output, linker, _page(output, t)) for t in titles]
+
+
+def test_many_links_to_no_article_are_found_in_time_linear_in_them(
+    site: Callable[..., Config],
+) -> None:
+    count = 8000
+    body = "".join(f"[{n}](missing-{n}.md)\n\n" for n in range(count))
+    config = site({"a.md": article_text("Many", body=body)})
+    first = (config.path("source") / "a.md").read_text().splitlines().index("[0](missing-0.md)")
+    started = time.perf_counter()
+    warnings = build(config).warnings
+    assert time.perf_counter() - started < 15  # a hang guard: quadratic, it took 30 s
+    assert [w.line for w in warnings] == [first + 1 + 2 * n for n in range(count)]
+
+
 @pytest.mark.parametrize(
     ("written", "found"),
     [
+        ("A stray ` here.\n\nSee [a](b.md).\n\nThen `code` here.", ("b.md",)),
+        ("An escaped \\`[a](b.md)\\` tick.", ("b.md",)),
+        ("- an item\n\n    [a](in-the-item.md)", ("in-the-item.md",)),
+        ("Text\n    [a](lazy-line.md)", ("lazy-line.md",)),
         ("[a](b.md)", ("b.md",)),
         ("[a](<with space.md> 'title')", ("with space.md",)),
         ("[a](b.md?x=1#y)", ("b.md",)),

@@ -9,6 +9,7 @@ import gzip
 import json
 import shutil
 import sqlite3
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -216,14 +217,14 @@ def test_an_indexer_that_cannot_run_or_writes_junk_is_one_line(
 def _indexer_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A list that grows by one each time the indexer runs (Pagefind's process)."""
     runs: list[int] = []
-    real = search.subprocess.run
+    real = subprocess.run
 
     def counted(command: list[str], **kwargs: Any) -> Any:
         if "--site" in command:
             runs.append(1)
         return real(command, **kwargs)
 
-    monkeypatch.setattr(search.subprocess, "run", counted)
+    monkeypatch.setattr(subprocess, "run", counted)
     search._runtime_of.cache_clear()  # the scripts of the indexer are made once a process
     return runs
 

@@ -34,7 +34,7 @@ from newsgen.frontmatter import (
     read_text,
     split_front_matter,
 )
-from newsgen.mdlinks import file_links, line_of, resolve
+from newsgen.mdlinks import file_links, link_lines, resolve
 from newsgen.model import Article, Document
 from newsgen.outlets import host_of, is_web_archive, outlet_named, outlet_of_url
 from newsgen.state import CachedRecord, MentionCache, RecordCache
@@ -289,17 +289,19 @@ def check_file_links(articles: Iterable[Article]) -> list[BuildWarning]:
     files = {article.path for article in articles}
     warnings = []
     for article in linking:
-        for target in article.links:
-            if resolve(article.path, target) in files:
-                continue
-            try:
-                line = line_of(read_body(article), target, article.body_line)
-            except (OSError, NewsgenError):
-                line = article.body_line
+        dead = [t for t in article.links if resolve(article.path, t) not in files]
+        if not dead:
+            continue
+        try:  # the lines, found in one reading of the body whatever the number of links
+            lines = link_lines(read_body(article))
+        except (OSError, NewsgenError):
+            lines = {}
+        for target in dead:
             message = (
                 f"its link to '{target}' leads to no article of the archive (a link to "
                 "another article names its file, relative to this one's folder)"
             )
+            line = article.body_line + lines.get(target, 0)
             warnings.append(BuildWarning(message, article.path, line))
     return warnings
 

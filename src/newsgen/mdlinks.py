@@ -16,38 +16,81 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import unquote
 
-# An inline link or image, [text](target "title") or [text](<target>), and a reference
-# definition, [name]: target. The text in brackets is not read: only what follows it.
-_INLINE = re.compile(r"\]\(\s*(?:<([^<>\n]+)>|([^\s()<>]+))")
+# An inline link or image, [text](target "title") or [text](<target>) (a target may hold
+# balanced parentheses), and a reference definition, [name]: target. The text in brackets
+# is not read: only what follows it.
+_INLINE = re.compile(r"\]\(\s*(?:<([^<>\n]+)>|([^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*))")
 _DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*(?:<([^<>\n]+)>|(\S+))", re.MULTILINE)
-# Code is shown, not followed: fenced blocks and code spans are left out before looking.
+# Code is shown, not followed: fenced and indented blocks and code spans are left out.
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_INDENTED = re.compile(r"^(?: {4}|\t)")
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+_BLANK = re.compile(r"^[ \t]*$")
 _TICKS = re.compile(r"`+")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def file_links(body: str) -> tuple[str, ...]:
-    """The relative links of a Markdown body to '.md' files, as written (without any
-    '#part'), each once, in the order they first appear."""
+    """The relative links of a Markdown body to '.md' files, each once, in the order they
+    first appear: their paths as the rendered page has them (Markdown's escapes and
+    character references undone), without any '#part'."""
+    return tuple(link_lines(body))
+
+
+def link_lines(body: str) -> dict[str, int]:
+    """Each link of file_links → the line of the body it is first written on (from 0)."""
     if ".md" not in body:  # most bodies: nothing to look for
-        return ()
-    text = _without_code_spans(_without_fences(body))
-    found: dict[str, None] = {}
-    for pattern in (_INLINE, _DEFINITION):
-        for match in pattern.finditer(text):
-            target = _file_part(match[1] or match[2])
-            if target is not None:
-                found.setdefault(target, None)
-    return tuple(found)
+        return {}
+    text = _prose(body)
+    found: dict[str, int] = {}
+    matches = [*_INLINE.finditer(text), *_DEFINITION.finditer(text)]
+    for match in sorted(matches, key=lambda m: m.start()):
+        target = _file_part(match[1] or match[2] or "")
+        if target is not None and target not in found:
+            found[target] = text.count("\n", 0, match.start())
+    return found
+
+
+def _prose(body: str) -> str:
+    """The body with its code blanked (fenced and indented blocks, code spans), each line
+    where it was: what is left is what Markdown reads as prose and links."""
+    lines = body.split("\n")
+    fence: str | None = None
+    after_blank, in_code, in_list = True, False, False
+    for index, line in enumerate(lines):
+        opened = _FENCE.match(line)
+        if fence is not None:  # inside a fenced block, until its closing fence
+            if opened and opened[1][0] == fence[0] and len(opened[1]) >= len(fence):
+                fence = None
+            lines[index] = ""
+            continue
+        if _BLANK.match(line):
+            after_blank = True
+            continue
+        if opened:
+            fence, lines[index] = opened[1], ""
+        elif _INDENTED.match(line) and (after_blank or in_code) and not in_list:
+            in_code, lines[index] = True, ""  # an indented code block
+        else:
+            in_code = False
+            if _LIST_ITEM.match(line):
+                in_list = True
+            elif after_blank and not _INDENTED.match(line):
+                in_list = False  # a paragraph of its own ends the list
+        after_blank = False
+    # Code spans open and close within a block: a stray backtick does not reach past it.
+    blocks = re.split(r"(\n[ \t]*\n)", "\n".join(lines))
+    return "".join(_without_code_spans(block) for block in blocks)
 
 
 def _without_code_spans(text: str) -> str:
     """The text with each code span's content blanked: a run of backticks opens one that
-    the next run of the same length closes (an unclosed run is text).
+    the next run of the same length closes (an unclosed or escaped run is text).
 
     In one pass over the runs, in time linear in the text however many are unclosed.
     """
-    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text)]
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text) if not _escaped(text, m.start())]
     if len(runs) < 2:
         return text
     by_length: dict[int, list[int]] = {}
@@ -73,27 +116,19 @@ def _without_code_spans(text: str) -> str:
     return "".join(parts)
 
 
-def _without_fences(body: str) -> str:
-    """The body with its fenced code blocks' lines emptied (their line breaks kept)."""
-    lines = body.split("\n")
-    fence: str | None = None
-    for index, line in enumerate(lines):
-        opened = _FENCE.match(line)
-        if fence is None:
-            if opened:
-                fence = opened[1]
-                lines[index] = ""
-        else:
-            if opened and opened[1][0] == fence[0] and len(opened[1]) >= len(fence):
-                fence = None
-            lines[index] = ""
-    return "\n".join(lines)
+def _escaped(text: str, at: int) -> bool:
+    """Whether the character at `at` follows an odd run of backslashes."""
+    count = 0
+    while at - count > 0 and text[at - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
 
 
-def _file_part(target: str) -> str | None:
+def _file_part(written: str) -> str | None:
     """A link's target when it names a Markdown file relative to the body's own: its path
-    without '#part'; else None (an address with a scheme, one from the site's root, an
-    anchor, or a file of another kind)."""
+    as the page will have it, without '#part'; else None (an address with a scheme, one
+    from the site's root, an anchor, or a file of another kind)."""
+    target = html.unescape(_ESCAPED.sub(r"\1", written))
     if _SCHEME.match(target) or target.startswith(("/", "\\", "#", "?")):
         return None
     path = re.split(r"[#?]", target, maxsplit=1)[0]
@@ -101,18 +136,10 @@ def _file_part(target: str) -> str | None:
 
 
 def resolve(article_file: Path, target: str) -> Path:
-    """The file a link of an article's body names: relative to the article's folder."""
-    return Path(os.path.normpath(article_file.parent / unquote(target)))
-
-
-def line_of(text: str, target: str, body_line: int) -> int:
-    """The line of a file on which a body's first link to target is written (its body
-    begins on body_line); body_line when it cannot be found."""
-    for pattern in (_INLINE, _DEFINITION):
-        for match in pattern.finditer(text):
-            if _file_part(match[1] or match[2]) == target:
-                return body_line + text.count("\n", 0, match.start())
-    return body_line
+    """The file a link of an article's body names, relative to the article's folder; a
+    backslash is a slash, as browsers read it, on every system."""
+    parts = unquote(target).replace("\\", "/").split("/")
+    return Path(os.path.normpath(os.path.join(article_file.parent, *parts)))
 
 
 # A link in rendered, sanitised HTML: its value is in double quotes, '&' written '&amp;'.

@@ -143,8 +143,8 @@ def _articles(archive: Archive) -> Iterator[Page]:
         ]
         if story:
             inputs.append("s:" + story.key)
-        # Links to other articles' files lead to their pages: each named one is an input,
-        # and a page with a link to no article (yet) is made again on any change.
+        # Links to other articles' files lead to their pages: each one named is an input
+        # (an article that comes to be linked joins them, so the page is made again).
         linked = {t: by_file.get(resolve(article.path, t)) for t in article.links}
         inputs.extend(url for url in linked.values() if url is not None)
         yield Page(
@@ -164,7 +164,7 @@ def _articles(archive: Archive) -> Iterator[Page]:
                 "next": following,
             },
             bodies=(article,),
-            inputs=None if None in linked.values() else tuple(inputs),
+            inputs=tuple(inputs),
         )
 
 
@@ -563,9 +563,9 @@ def _sitemaps(archive: Archive, pages: Sequence[Page]) -> list[Page]:
     """The sitemaps, then the index that lists them (``urls.SITEMAP``, named in robots.txt).
 
     Article pages go by year (a month at a time in a year too large for one file, then in
-    parts), every other page together: no file lists more than SITEMAP_LIMIT addresses,
-    and a changed article re-makes its year's sitemap and the index, never a file that
-    grows with the whole archive.
+    parts), every other page together: no file lists more than SITEMAP_LIMIT addresses.
+    Of the articles' sitemaps, a changed article re-makes only its year's; the other pages'
+    (as many as the groups: countries, years, topics, stories) follows every change.
     """
     maps: list[tuple[str, Sitemap, tuple[str, ...] | None]] = []
     for year, articles in archive.by_year.items():
@@ -586,10 +586,9 @@ def _sitemaps(archive: Archive, pages: Sequence[Page]) -> list[Page]:
     )  # fmt: skip
     entries = [(url, lastmod.get(url)) for url in others]
     maps.extend((part, chunk, None) for part, chunk in _sitemap_parts("pages", entries))
-    listed = [
-        (urls.sitemap_url(key), max((date for _, date in chunk if date), default=None))
-        for key, chunk, _ in maps
-    ]
+    # The index gives no dates: the protocol's is when a sitemap file last changed, which
+    # the newest article it lists does not say (an older one may have been edited).
+    listed = [urls.sitemap_url(key) for key, _, _ in maps]
     return [
         *(
             Page(urls.sitemap_url(key), "sitemap.xml", {"entries": chunk}, inputs=inputs)
