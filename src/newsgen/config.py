@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
 import re
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
@@ -43,6 +45,10 @@ class Config:
     address, and sitemap.xml is written (a sitemap must list full addresses)."""
     language: str = "en"
     """The site's language (BCP 47): page chrome, country names, listing dates."""
+    timezone: str = "UTC"
+    """Where a time without an offset was told (an IANA name: Europe/Berlin, Asia/Tashkent):
+    'date: 2021-10-14 09:30' is 09:30 there, and feeds, schema.org data and the open data
+    give it with that place's offset from UTC on that day."""
     source: Path = field(metadata=_NOT_IN_PAGES, default=Path("articles"))
     """The folder of article files."""
     output: Path = field(metadata=_NOT_IN_PAGES, default=Path("_site"))
@@ -114,6 +120,7 @@ def load_config(
         for key in unknown
     ]
     _check_language(config, config_path, lines.get("language"))
+    _check_timezone(config, config_path, lines.get("timezone"))
     problem = check_permalink(config.permalink)
     if problem:
         hint = f"the default is {DEFAULT_PERMALINK}"
@@ -217,6 +224,37 @@ def _read_config_file(
 
 _KINDS = {str: "text", int: "a whole number", bool: "true or false", Path: "a folder's path"}
 """Each type of setting, as a message names it."""
+
+
+def _check_timezone(config: Config, config_path: Path, line: int | None) -> None:
+    if time_zone(config.timezone) is None:
+        raise ConfigError(
+            f"unknown time zone '{config.timezone}'",
+            config_path,
+            line,
+            "give an IANA name, such as Europe/Berlin, Asia/Tashkent or UTC",
+        )
+
+
+@functools.cache
+def time_zone(name: str) -> datetime.tzinfo | None:
+    """The time zone of an IANA name, or None when there is none of that name."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder's name is OSError
+        return None
+
+
+def local_time(moment: datetime.datetime, zone_name: str) -> datetime.datetime:
+    """A time without an offset as told in the named zone, with that zone's offset then
+    (summer time included), in whole minutes as RFC 3339 writes offsets: local mean time
+    before standard zones had offsets of seconds (Tashkent's was +04:37:11)."""
+    zone = time_zone(zone_name)
+    offset = moment.replace(tzinfo=zone).utcoffset() if zone is not None else None
+    minutes = round(offset.total_seconds() / 60) if offset is not None else 0
+    return moment.replace(tzinfo=datetime.timezone(datetime.timedelta(minutes=minutes)))
 
 
 def _check_language(config: Config, config_path: Path, line: int | None) -> None:

@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from newsgen.config import ABOUT_FILE, Config
+from newsgen.config import ABOUT_FILE, Config, local_time
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, shown_path
 from newsgen.fields import BY_NAME, FIELDS, Invalid, Where
 from newsgen.files import FileStatus, Found, look_at, walk
@@ -74,6 +74,8 @@ def parse_article(
             return None, [error], warnings
     moment = values.pop("date")
     if isinstance(moment, dt.datetime):
+        if moment.tzinfo is None:  # told in the site's time zone: published with its offset
+            moment = local_time(moment, config.timezone)
         values["date"], values["timestamp"] = moment.date(), moment
     else:
         values["date"] = moment
