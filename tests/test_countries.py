@@ -1,14 +1,26 @@
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from pathlib import Path
 
+import pytest
+import yaml
+from babel import Locale
+
+from newsgen import countries, urls
+from newsgen.config import Config
 from newsgen.countries import (
     count_mentions,
+    country_codes,
     country_name,
     find_mentions,
+    region_of,
     resolve_country,
     suggest_country,
 )
+from newsgen.pipeline import build
+
+from .conftest import article_text
 
 
 @pytest.mark.parametrize(
@@ -85,3 +97,82 @@ def test_words_that_only_look_like_names_are_not_mentions() -> None:
     assert find_mentions("Малая и малые; us and them; Chinaware", "ru") == []
     assert find_mentions("Nigerian, Georgian? no: Niger", "en") == ["GE", "NE"]
     assert find_mentions("anything", "xx-unknown") == []
+
+
+# --- states that no longer exist ---------------------------------------------------------
+
+
+def _former() -> dict[str, dict[str, object]]:
+    text = (Path(countries.__file__).parent / "data" / "historical.yaml").read_text("utf-8")
+    return {str(e["code"]): e for e in yaml.safe_load(text)}
+
+
+def test_former_states_table_is_sound() -> None:
+    former = _former()
+    present = {c for c in country_codes() if len(c) == 2}
+    english = Locale("en").territories
+    for code, entry in former.items():
+        # An ISO 3166-3 code: four letters, so never one a present-day country has.
+        assert len(code) == 4 and code.isalpha() and code.isupper(), code
+        assert code not in present
+        names = entry["names"]
+        assert isinstance(names, dict) and names.get("en"), code
+        assert english.get(str(entry["region"])), (code, entry["region"])  # a region CLDR names
+    # No name is given to two states, nor is any a present-day country's name.
+    seen: dict[str, str] = {}
+    for code, entry in former.items():
+        for language, names in entry["names"].items():  # type: ignore[attr-defined]
+            for name in names:
+                key = (language, countries.normalize(name))
+                assert seen.setdefault(str(key), code) == code, key
+                assert resolve_country(name, (language,)) == code, (name, language)
+
+
+@pytest.mark.parametrize(
+    ("name", "language", "code"),
+    [
+        ("USSR", "en", "SUHH"),
+        ("Soviet Union", "en", "SUHH"),
+        ("СССР", "ru", "SUHH"),
+        ("UdSSR", "de", "SUHH"),
+        ("suhh", "en", "SUHH"),
+        ("DDR", "de", "DDDE"),
+        ("East Germany", "en", "DDDE"),
+        ("Jugoslawien", "de", "YUCS"),
+        ("Russia", "en", "RU"),  # the present-day country stays itself
+        ("Germany", "en", "DE"),
+    ],
+)
+def test_former_states_are_countries_of_their_own(name: str, language: str, code: str) -> None:
+    assert resolve_country(name, (language,)) == code
+    assert resolve_country(name) == code  # any language's name, without being told which
+
+
+def test_former_states_are_named_and_placed_in_the_sites_language() -> None:
+    assert country_name("SUHH", "de") == "Sowjetunion"
+    assert country_name("SUHH", "ru") == "Советский Союз"
+    assert country_name("SUHH", "ja") == "Soviet Union"  # no Japanese name: English
+    assert region_of("SUHH") == region_of("PL") == "151"  # Eastern Europe
+    assert find_mentions("In 1985 he visited the Soviet Union and the GDR.", "en") == [
+        "SUHH",
+        "DDDE",
+    ]
+
+
+def test_an_archive_keeps_the_soviet_union_apart_from_russia(
+    site: Callable[..., Config],
+) -> None:
+    config = site(
+        {
+            "a.md": article_text("Summit in Reykjavik", date="1986-10-11", countries="[USSR, US]"),
+            "b.md": article_text("Sanctions", date="2022-03-01", countries="[Russia]"),
+        }
+    )
+    build(config)
+    output = config.path("output")
+    soviet = (output / urls.country_url("SUHH")).read_text()
+    assert "<h1>Soviet Union</h1>" in soviet and "Summit in Reykjavik" in soviet
+    assert "Sanctions" not in soviet
+    assert "Summit in Reykjavik" not in (output / urls.country_url("RU")).read_text()
+    index = (output / urls.COUNTRIES).read_text()
+    assert "Soviet Union" in index and "Eastern Europe" in index

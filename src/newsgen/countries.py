@@ -2,7 +2,9 @@
 
 CLDR knows every country's name in hundreds of languages ("Киргизия",
 "Usbekistan", "Côte d’Ivoire"). A small alias table covers what CLDR lacks:
-former and informal names ("Turkey", "Kirghizia", "USA").
+former and informal names ("Turkey", "Kirghizia", "USA"). States that no longer exist
+(the Soviet Union, Yugoslavia) are countries of their own, by their ISO 3166-3 codes
+('SUHH'), named in data/historical.yaml.
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ ALIASES: Mapping[str, str] = {
     "kyrgyz republic": "KG",
     "tadzhikistan": "TJ",
     "russian federation": "RU",
-    "soviet union": "RU",
     "ivory coast": "CI",
     "palestine": "PS",
     "state of palestine": "PS",
@@ -78,9 +79,27 @@ def normalize(name: str) -> str:
 
 @functools.cache
 def country_codes() -> frozenset[str]:
-    """Every ISO 3166 alpha-2 code CLDR names."""
+    """Every ISO 3166 alpha-2 code CLDR names, and the ISO 3166-3 codes of former states."""
     territories: Iterable[str] = [str(code) for code in parse_locale("en").territories]
-    return frozenset(code for code in territories if _is_country(code))
+    return frozenset(code for code in territories if _is_country(code)) | _historical().keys()
+
+
+@functools.cache
+def _historical() -> dict[str, dict[str, Any]]:
+    """Former states by their ISO 3166-3 code, from data/historical.yaml."""
+    text = resources.files("newsgen").joinpath("data/historical.yaml").read_text("utf-8")
+    entries: list[dict[str, Any]] = yaml.safe_load(text)
+    return {str(entry["code"]): entry for entry in entries}
+
+
+def _historical_names(language: str) -> dict[str, str]:
+    """A language's names of former states (as written) → code; its own name first."""
+    base = language.replace("_", "-").split("-")[0].lower()
+    return {
+        str(name): code
+        for code, entry in _historical().items()
+        for name in entry["names"].get(base, ())
+    }
 
 
 @functools.cache
@@ -90,7 +109,10 @@ def _names_in(language: str) -> dict[str, str]:
         territories = parse_locale(language).territories
     except (ValueError, LookupError, UnknownLocaleError):
         return {}
-    return {normalize(name): code for code, name in territories.items() if _is_country(code)}
+    table = {normalize(name): code for code, name in territories.items() if _is_country(code)}
+    for name, code in _historical_names(language).items():
+        table.setdefault(normalize(name), code)
+    return table
 
 
 @functools.cache
@@ -107,7 +129,7 @@ def _all_names() -> dict[str, str]:
 def resolve_country(name: str, languages: Iterable[str] = ()) -> str | None:
     """The ISO code for a country written as a code, an alias, or a name in any language."""
     stripped = name.strip()
-    if len(stripped) == 2 and stripped.isascii() and stripped.upper() in country_codes():
+    if len(stripped) in (2, 4) and stripped.isascii() and stripped.upper() in country_codes():
         return stripped.upper()
     folded = normalize(stripped)
     if folded in ALIASES:
@@ -121,7 +143,7 @@ def resolve_country(name: str, languages: Iterable[str] = ()) -> str | None:
 
 def suggest_country(name: str) -> str | None:
     """The English name closest to a misspelt country name, if one is close."""
-    english = _names_in("en")
+    english = _names_in("en")  # the former states' names among them
     candidates = list(english) + list(ALIASES)
     matches = difflib.get_close_matches(normalize(name), candidates, n=1, cutoff=0.75)
     if not matches:
@@ -133,6 +155,13 @@ def suggest_country(name: str) -> str | None:
 @functools.cache
 def country_name(code: str, language: str) -> str:
     """A country's name in a language, falling back to English, then to the code."""
+    former = _historical().get(code)
+    if former is not None:
+        for candidate in (language, "en"):
+            names = former["names"].get(candidate.replace("_", "-").split("-")[0].lower())
+            if names:
+                return str(names[0])
+        return code
     for candidate in (language.replace("-", "_"), "en"):
         try:
             name = parse_locale(candidate).territories.get(code)
@@ -187,6 +216,8 @@ def _mention_pattern(language: str) -> tuple[re.Pattern[str], dict[str, str]]:
             if _is_country(str(code)):
                 names.setdefault(str(name).replace("’", "'"), str(code))
         for name, code in data["names"].get(lang, {}).items():
+            names.setdefault(name, code)
+        for name, code in _historical_names(lang).items():
             names.setdefault(name, code)
     for name, code in data["capitals"].items():
         names.setdefault(name, code)
@@ -273,6 +304,9 @@ def _containment() -> dict[str, str]:
 
 def region_of(code: str) -> str:
     """The CLDR sub-region of a country ('UZ' → '143'), or 'ZZ' when it has none."""
+    former = _historical().get(code.upper())
+    if former is not None:
+        return str(former["region"])
     return _containment().get(code.upper(), OTHER_REGION)
 
 
