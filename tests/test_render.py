@@ -273,3 +273,23 @@ def test_templates_call_functions_as_jinja_does(site: Callable[..., Config]) -> 
         outputs.append(env.from_string(source).render(values))
     assert outputs[0] == outputs[1]
     assert "context 2 on p.html" in outputs[1] and "eval 2 True" in outputs[1]
+
+
+def test_an_author_the_table_of_outlets_knows_is_an_organisation_in_schema_org() -> None:
+    from pathlib import Path
+
+    from newsgen.model import Article
+    from newsgen.outlets import outlet_named
+    from newsgen.render import news_article_ld
+
+    names = ("Jane Doe", "Reuters", "ТАСС", "Max Müller")
+    article = Article(
+        Path("/a.md"), "a.html", "a", "A", dt.date(2021, 1, 1), "S", "en", (), (), "",
+        author=names,
+    )  # fmt: skip
+    authors = news_article_ld(article, "en")["author"]
+    assert [a["name"] for a in authors] == list(names)
+    expected = ["Organization" if outlet_named(n) else "Person" for n in names]
+    assert [a["@type"] for a in authors] == expected == [
+        "Person", "Organization", "Organization", "Person"
+    ]  # fmt: skip

@@ -30,6 +30,7 @@ from newsgen.frontmatter import CONTROL_CHARACTERS
 from newsgen.locales import parse_locale
 from newsgen.mdlinks import point_links
 from newsgen.model import Article, Document, Notes, Page
+from newsgen.outlets import outlet_named
 from newsgen.theme import search_path
 
 _MARKDOWN_EXTENSIONS = ["extra", "sane_lists"]
@@ -805,8 +806,12 @@ def news_article_ld(article: Article, language: str) -> dict[str, Any]:
     if article.archived_url:
         data["archivedAt"] = article.archived_url
     if article.author:
-        # A name alone does not say whether it is a person's or an organisation's.
-        authors = [{"@type": "Person", "name": name} for name in article.author]
+        # A name alone does not say whether it is a person's or an organisation's: one the
+        # table of outlets knows ('Reuters', 'ТАСС': a wire story's byline) is an outlet's.
+        authors = [
+            {"@type": "Organization" if outlet_named(name) else "Person", "name": name}
+            for name in article.author
+        ]
         data["author"] = authors[0] if len(authors) == 1 else authors
     if article.tags:
         data["keywords"] = list(article.tags)
