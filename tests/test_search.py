@@ -225,7 +225,7 @@ def _indexer_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         return real(command, **kwargs)
 
     monkeypatch.setattr(subprocess, "run", counted)
-    search._runtime_of.cache_clear()  # the scripts of the indexer are made once a process
+    search._RUNTIMES.clear()  # the scripts of the indexer are made once a process
     return runs
 
 
@@ -255,8 +255,43 @@ def test_a_fresh_output_folder_with_the_cache_kept_re_indexes_no_shard(
     assert snapshot(config.path("output")) == first
 
 
+def _bomb() -> bytes:
+    """A small file that unpacks to 64 MB: Pagefind's signature, then zeros."""
+    return gzip.compress(search._SIGNATURE + bytes(64 << 20), compresslevel=9)
+
+
+# What a planted or damaged cache may hold, as a change to one shard's rows.
+_PLANTED: dict[str, Callable[[sqlite3.Connection, str], object]] = {
+    "a script": lambda c, key: c.execute(
+        "INSERT INTO shards VALUES (?, 'pagefind.js', x'616c657274283129')", (key,)
+    ),
+    "a file more": lambda c, key: c.execute(
+        "INSERT INTO shards VALUES (?, 'fragment/en_0000000.pf_fragment', ?)",
+        (key, gzip.compress(search._SIGNATURE + b"{}")),
+    ),
+    "a file fewer": lambda c, key: c.execute(
+        "DELETE FROM shards WHERE key = ? AND name = "
+        "(SELECT MIN(name) FROM shards WHERE key = ? AND name LIKE 'fragment/%')",
+        (key, key),
+    ),
+    "an entry nested past reason": lambda c, key: c.execute(
+        "UPDATE shards SET data = ? WHERE key = ? AND name = 'pagefind-entry.json'",
+        (b"[" * 200_000, key),
+    ),
+    "a fragment that unpacks to 64 MB": lambda c, key: c.execute(
+        "UPDATE shards SET data = ? WHERE key = ? AND name = "
+        "(SELECT MIN(name) FROM shards WHERE key = ? AND name LIKE 'fragment/%')",
+        (_bomb(), key, key),
+    ),
+    "text that is no Pagefind file": lambda c, key: c.execute(
+        "UPDATE shards SET data = x'00' WHERE key = ? AND name LIKE 'index/%'", (key,)
+    ),
+}
+
+
+@pytest.mark.parametrize("planted", list(_PLANTED))
 def test_the_cache_holds_no_script_and_a_planted_row_is_not_used(
-    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch, planted: str
 ) -> None:
     config = site(ARTICLES)
     build(config)
@@ -265,21 +300,54 @@ def test_the_cache_holds_no_script_and_a_planted_row_is_not_used(
     with contextlib.closing(sqlite3.connect(database)) as connection, connection:
         names = [name for (name,) in connection.execute("SELECT name FROM shards")]
         assert names and not [n for n in names if n.endswith(".js") or "wasm" in n]
-        keys = [key for (key,) in connection.execute("SELECT DISTINCT key FROM shards")]
-        # A script under a data file's name, a file where none may go, a fragment that is
-        # not one: each makes its shard be indexed again.
-        planted = [
-            ("fragment/en_0000000.pf_fragment", b"<script>alert(1)</script>"),
-            ("pagefind.js", b"alert(1)"),
-            ("../../index.html", b"<script>alert(1)</script>"),
-        ]
-        for key, (name, data) in zip(keys, planted, strict=False):
-            connection.execute("INSERT INTO shards VALUES (?, ?, ?)", (key, name, data))
+        keys = sorted(key for (key,) in connection.execute("SELECT DISTINCT key FROM shards"))
+        _PLANTED[planted](connection, keys[0])
     shutil.rmtree(config.path("output"))
     runs = _indexer_runs(monkeypatch)
     build(config)
     assert snapshot(config.path("output")) == first
-    assert len(runs) == len(keys)  # each shard again (and no cached shard to complete)
+    # The other shard comes from the cache (with the scripts, made from one small page);
+    # the planted one is indexed again.
+    assert len(runs) == 2
+
+
+def test_a_damaged_cache_file_is_made_anew(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(ARTICLES)
+    build(config)
+    first = snapshot(config.path("output"))
+    database = config.path("cache") / search.SHARD_CACHE
+    database.write_bytes(bytes(range(256)) * 20)
+    shutil.rmtree(config.path("output"))
+    build(config)
+    assert snapshot(config.path("output")) == first
+    shutil.rmtree(config.path("output"))
+    runs = _indexer_runs(monkeypatch)
+    build(config)  # the file made anew by the build before serves this one
+    assert snapshot(config.path("output")) == first
+    assert len(runs) == 1
+
+
+def test_a_language_without_a_stemmer_keeps_its_webassembly(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pagefind stems no Uzbek: its entry names no WebAssembly ("wasm": null) and its script
+    # loads wasm.unknown.pagefind, which the bundle must hold.
+    config = site(ARTICLES, settings="language: uz\n")
+    build(config)
+    output = config.path("output")
+    first = snapshot(output)
+    shards = sorted(output.glob("search/pagefind/*/pagefind-entry.json"))
+    assert len(shards) == 2
+    for entry in shards:
+        assert json.loads(entry.read_text())["languages"]["uz"]["wasm"] is None
+        assert (entry.parent / "wasm.unknown.pagefind").is_file()
+    shutil.rmtree(output)
+    runs = _indexer_runs(monkeypatch)
+    build(config)
+    assert snapshot(output) == first
+    assert len(runs) == 1  # the scripts; both shards from the cache
 
 
 def test_the_cache_keeps_only_the_shards_of_the_site(site: Callable[..., Config]) -> None:

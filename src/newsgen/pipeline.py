@@ -511,7 +511,7 @@ def _render_bundles(
         return
     from concurrent.futures import ThreadPoolExecutor
 
-    from newsgen.search import render_shard
+    from newsgen.search import index_language, render_shard
 
     env = work.environment()
     render_body = _body_renderer(work.config, cache_mode)
@@ -525,7 +525,7 @@ def _render_bundles(
         index, fingerprint = item
         folder = work.pages[index].url.rpartition("/")[0] + "/"
         try:
-            files = shards.get(fingerprint, folder)
+            files = shards.get(fingerprint, folder, index_language(work.config.language))
             if files is None:
                 files = render_shard(env, work.pages[index], body, work.config.language)
                 shards.put(fingerprint, files, folder)

@@ -111,26 +111,25 @@ class ShardCache:
     def _open(self) -> sqlite3.Connection | None:
         if self.folder is None:
             return None
+        path = self.folder / SHARD_CACHE
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / SHARD_CACHE
             if path.is_symlink() or (path.exists() and not path.is_file()):
                 return None
-            connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS shards (key TEXT, name TEXT, data BLOB, "
-                "PRIMARY KEY (key, name)) WITHOUT ROWID"
-            )
-            connection.commit()
-            return connection
+            try:
+                return _connect(path)
+            except sqlite3.DatabaseError:  # damaged, or not a database: ours to make anew
+                path.unlink()
+                return _connect(path)
         except (OSError, sqlite3.Error):
             return None
 
     def _key(self, fingerprint: str) -> str:
         return f"{_indexer_version()}:{fingerprint}"
 
-    def get(self, fingerprint: str, folder: str) -> dict[str, bytes] | None:
-        """A shard's files by path in the site (folder: the shard's), or None."""
+    def get(self, fingerprint: str, folder: str, language: str) -> dict[str, bytes] | None:
+        """A shard's files by path in the site (folder: the shard's), or None. language:
+        the index's (``index_language``), the only one a shard of this site holds."""
         self.used.add(self._key(fingerprint))
         connection = self.connection if self.read else None
         if connection is None:
@@ -142,16 +141,11 @@ class ShardCache:
                 ).fetchall()
         except sqlite3.Error:
             return None
-        files = {name: data for name, data in rows if _sound(name, data)}
-        if len(files) != len(rows) or "pagefind-entry.json" not in files:
+        files = _shard_files(rows, language)
+        if files is None:
             return None
-        try:
-            runtime = _runtime(json.loads(files["pagefind-entry.json"]))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None
-        if runtime is None:
-            return None
-        return {folder + name: data for name, data in sorted({**files, **runtime}.items())}
+        files.update(_runtime_of(language))
+        return {folder + name: data for name, data in sorted(files.items())}
 
     def keep(self, fingerprint: str) -> None:
         """A shard the output folder holds already: its row stays."""
@@ -201,47 +195,95 @@ class ShardCache:
         self._connection = None
 
 
-def _sound(name: Any, data: Any) -> bool:
-    """Whether a cached row is a data file of Pagefind's, in its format."""
-    if type(name) is not str or type(data) is not bytes or not _DATA_NAME.fullmatch(name):
-        return False
-    if name == "pagefind-entry.json":
-        try:
-            entry = json.loads(data)
-        except ValueError:
-            return False
-        return isinstance(entry, dict) and isinstance(entry.get("languages"), dict)
+_MAX_FILE = 16 << 20
+"""No file of a shard comes near this (a fragment is a few KB, a meta a few hundred): a
+row larger is not Pagefind's, nor is a file that unpacks to more."""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
     try:
-        return gzip.decompress(data).startswith(_SIGNATURE)
-    except (OSError, EOFError, ValueError, zlib.error):
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS shards (key TEXT, name TEXT, data BLOB, "
+            "PRIMARY KEY (key, name)) WITHOUT ROWID"
+        )
+        connection.execute("SELECT key, name, data FROM shards LIMIT 1").fetchall()
+        connection.commit()
+    except sqlite3.Error:
+        connection.close()
+        raise
+    return connection
+
+
+def _shard_files(rows: list[Any], language: str) -> dict[str, bytes] | None:
+    """A shard's data files from its rows, when they are exactly the files its entry and
+    meta name, each in Pagefind's format; else None (the shard is indexed again)."""
+    files: dict[str, bytes] = {}
+    for name, data in rows:
+        if type(name) is not str or type(data) is not bytes or len(data) > _MAX_FILE:
+            return None
+        if not _DATA_NAME.fullmatch(name):
+            return None
+        files[name] = data
+    try:
+        entry = json.loads(files["pagefind-entry.json"])
+        if list(entry["languages"]) != [language]:  # the index is built in one language
+            return None
+        meta_name = f"pagefind.{entry['languages'][language]['hash']}.pf_meta"
+        meta = _decode(files[meta_name], limit=_MAX_FILE)
+        named = {
+            "pagefind-entry.json",
+            meta_name,
+            *(f"fragment/{page[0]}.pf_fragment" for page in meta[1]),
+            *(f"index/{chunk[2]}.pf_index" for chunk in meta[2]),
+            *(f"filter/{pair[1]}.pf_filter" for pair in meta[3]),
+        }
+        if files.keys() != named:  # a file missing, or one more than the shard has
+            return None
+        packed = [data for name, data in files.items() if name.endswith(_PACKED)]
+        if not all(_signed(data) for data in packed):
+            return None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, NewsgenError):
+        return None
+    except (RecursionError, MemoryError, zlib.error, EOFError, OSError):
+        return None  # nested past reason, or packed past the limit: not Pagefind's
+    return files
+
+
+_PACKED = (".pf_meta", ".pf_fragment", ".pf_index", ".pf_filter")
+
+
+def _signed(data: bytes) -> bool:
+    """Whether a file is whole gzip that unpacks, within _MAX_FILE, to Pagefind's signature
+    and what follows it (a file packed to unpack past that is nobody's index)."""
+    unpacker = zlib.decompressobj(wbits=31)
+    try:
+        plain = unpacker.decompress(data, _MAX_FILE)
+    except zlib.error:
         return False
-
-
-def _runtime(entry: dict[str, Any]) -> dict[str, bytes] | None:
-    """The scripts and WebAssembly a shard with this entry file needs, from the indexer
-    installed here; None when it does not make the ones the entry names."""
-    wanted = {f"wasm.{info['wasm']}.pagefind" for info in entry["languages"].values()}
-    languages = sorted(str(info["wasm"]) for info in entry["languages"].values())
-    found: dict[str, bytes] = {}
-    with _RUNTIME_LOCK:  # shards are indexed on threads: the scripts are made once
-        for language in languages:
-            found.update(_runtime_of(language))
-    needed = {"pagefind.js", "pagefind-worker.js", *wanted}
-    return {name: found[name] for name in needed} if needed <= found.keys() else None
+    return unpacker.eof and not unpacker.unconsumed_tail and plain.startswith(_SIGNATURE)
 
 
 _RUNTIME_LOCK = threading.Lock()
 
 
-@functools.cache
 def _runtime_of(language: str) -> dict[str, bytes]:
-    """The indexer's scripts and WebAssembly for one language: what it writes beside any
-    index, the same whatever was indexed (made once a process, from one small page)."""
-    if not re.fullmatch(r"[a-z]{2,3}|unknown", language):
-        return {}
-    page = f'<html lang="{language}"><body><main><h1>newsgen</h1></main></body></html>'
-    files = index_documents({"index.html": page.encode()}, language)
-    return {n: d for n, d in files.items() if n.endswith(".js") or n.startswith("wasm.")}
+    """The indexer's scripts and WebAssembly for an index in one language: what it writes
+    beside any index in it, the same whatever was indexed (made once a process, from one
+    small page; shards are indexed on threads, so one makes them and the others wait)."""
+    with _RUNTIME_LOCK:
+        if language not in _RUNTIMES:
+            page = f'<html lang="{language}"><body><main><h1>newsgen</h1></main></body></html>'
+            files = index_documents({"index.html": page.encode()}, language)
+            _RUNTIMES[language] = {
+                name: data
+                for name, data in files.items()
+                if name.endswith(".js") or name.startswith("wasm.")
+            }
+        return _RUNTIMES[language]
+
+
+_RUNTIMES: dict[str, dict[str, bytes]] = {}
 
 
 @functools.cache
@@ -316,7 +358,9 @@ def _scratch() -> str | None:
 def _collect(output: Path) -> dict[str, bytes]:
     """The files of a Pagefind bundle the browser needs, in a stable order."""
     entry = json.loads((output / "pagefind-entry.json").read_text(encoding="utf-8"))
-    wasm = {f"wasm.{info['wasm']}.pagefind" for info in entry["languages"].values()}
+    # A language Pagefind has no stemmer for names no WebAssembly of its own ("wasm": null),
+    # and its script then loads wasm.unknown.pagefind.
+    wasm = {f"wasm.{info['wasm'] or 'unknown'}.pagefind" for info in entry["languages"].values()}
     metas = {f"pagefind.{info['hash']}.pf_meta" for info in entry["languages"].values()}
     files: dict[str, bytes] = {}
     for path in sorted(output.rglob("*")):
@@ -360,13 +404,23 @@ def _settle(files: dict[str, bytes]) -> dict[str, bytes]:
 _META_FILTERS = 3
 
 
-def _decode(data: bytes) -> Any:
+def _decode(data: bytes, limit: int | None = None) -> Any:
+    """A Pagefind file's value; limit: the most it may unpack to (a ValueError past it)."""
     import cbor2
 
-    plain = gzip.decompress(data)
+    if limit is None:
+        plain = gzip.decompress(data)
+    else:
+        unpacker = zlib.decompressobj(wbits=31)
+        plain = unpacker.decompress(data, limit)
+        if unpacker.unconsumed_tail or not unpacker.eof:
+            raise ValueError("unpacks past the limit, or is cut short")
     if not plain.startswith(_SIGNATURE):
         raise NewsgenError("the search indexer (pagefind) wrote a file of an unknown format")
-    return cbor2.loads(plain[len(_SIGNATURE) :])
+    try:
+        return cbor2.loads(plain[len(_SIGNATURE) :])
+    except cbor2.CBORDecodeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _encode(value: Any) -> bytes:
