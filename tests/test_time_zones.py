@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -77,7 +78,12 @@ def test_local_mean_time_is_given_in_whole_minutes(site: Callable[..., Config]) 
     assert set(_published(config)) == {expected}
 
 
-@pytest.mark.parametrize("zone", ["Mars/Olympus", "Europe", "../etc/passwd", "utc", "''"])
+@pytest.mark.parametrize(
+    "zone",
+    # Not zones, or files of the system's zone folder that are no IANA zone of their own.
+    ["Mars/Olympus", "Europe", "../etc/passwd", "utc", "''", "localtime", "posixrules",
+     "right/UTC", "Factory"],
+)  # fmt: skip
 def test_an_unknown_time_zone_is_an_error_at_its_line(
     site: Callable[..., Config], capsys: pytest.CaptureFixture[str], zone: str
 ) -> None:
@@ -88,3 +94,44 @@ def test_an_unknown_time_zone_is_an_error_at_its_line(
     err = capsys.readouterr().err
     assert err.startswith("newsgen.yaml:2: unknown time zone"), err
     assert not config.path("output").exists()
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        ("2021-03-28 02:30", "'date' the clocks skipped 02:30 that day in Europe/Berlin"),
+        ("2021-10-31 02:30", "'date' 02:30 came twice that day in Europe/Berlin"),
+    ],
+)
+def test_a_time_the_clocks_skipped_or_passed_twice_is_a_warning_at_its_line(
+    site: Callable[..., Config], written: str, said: str
+) -> None:
+    config = site({"a.md": article_text(date=written)}, "timezone: Europe/Berlin\n")
+    (warning,) = build(config).warnings
+    assert warning.message.startswith(said)
+    assert warning.line == 3  # title, date: the date's line of the file
+
+
+def test_zones_come_from_tzdata_not_the_system(tmp_path: Path) -> None:
+    import zoneinfo
+    from importlib import resources
+
+    from newsgen import config
+
+    # A system whose zone files say otherwise (here: Berlin's rules under Tashkent's name, as
+    # an older or newer release may differ): the zone still comes from tzdata.
+    berlin = resources.files("tzdata.zoneinfo").joinpath("Europe", "Berlin").read_bytes()
+    (tmp_path / "Asia").mkdir()
+    (tmp_path / "Asia" / "Tashkent").write_bytes(berlin)
+    config.time_zone.cache_clear()
+    zoneinfo.reset_tzpath([str(tmp_path)])
+    assert zoneinfo.ZoneInfo.no_cache("Asia/Tashkent").utcoffset(dt.datetime(2021, 1, 1)) == (
+        dt.timedelta(hours=1)
+    )  # the premise: the system's file is read by zoneinfo itself
+    try:
+        zone = config.time_zone("Asia/Tashkent")
+        assert zone is not None
+        assert zone.utcoffset(dt.datetime(2021, 1, 1)) == dt.timedelta(hours=5)
+    finally:
+        zoneinfo.reset_tzpath()
+        config.time_zone.cache_clear()

@@ -238,13 +238,28 @@ def _check_timezone(config: Config, config_path: Path, line: int | None) -> None
 
 @functools.cache
 def time_zone(name: str) -> datetime.tzinfo | None:
-    """The time zone of an IANA name, or None when there is none of that name."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    """The time zone of an IANA name, or None when there is none of that name.
 
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder's name is OSError
+    Read from the tzdata package, never the system's zone files: those differ between
+    machines (another release, 'localtime' being the machine's own zone), and the same
+    inputs must give the same site anywhere. Its version is in every page's fingerprint.
+    """
+    from importlib import resources
+    from zoneinfo import ZoneInfo
+
+    if name not in _iana_zones():
         return None
+    with resources.files("tzdata.zoneinfo").joinpath(*name.split("/")).open("rb") as data:
+        return ZoneInfo.from_file(data, key=name)
+
+
+@functools.cache
+def _iana_zones() -> frozenset[str]:
+    """The names of the IANA zones tzdata holds; not 'Factory', which means "unknown"."""
+    from importlib import resources
+
+    names = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(names) - {"Factory"}
 
 
 def local_time(moment: datetime.datetime, zone_name: str) -> datetime.datetime:
@@ -255,6 +270,21 @@ def local_time(moment: datetime.datetime, zone_name: str) -> datetime.datetime:
     offset = moment.replace(tzinfo=zone).utcoffset() if zone is not None else None
     minutes = round(offset.total_seconds() / 60) if offset is not None else 0
     return moment.replace(tzinfo=datetime.timezone(datetime.timedelta(minutes=minutes)))
+
+
+def clock_change(moment: datetime.datetime, zone_name: str) -> str | None:
+    """What is wrong with a time without an offset in the named zone: that the clocks
+    skipped it or passed it twice that day (a change of summer time); else None."""
+    zone = time_zone(zone_name)
+    if zone is None:
+        return None
+    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    back = first.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None)
+    if back != moment.replace(fold=0):
+        return f"the clocks skipped {moment:%H:%M} that day in {zone_name}"
+    return f"{moment:%H:%M} came twice that day in {zone_name} (the earlier is taken)"
 
 
 def _check_language(config: Config, config_path: Path, line: int | None) -> None:

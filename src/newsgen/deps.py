@@ -98,7 +98,7 @@ def library_versions() -> str:
     """The versions of the libraries whose output lands in pages."""
     return ",".join(
         f"{name}={_version(name)}"
-        for name in ("jinja2", "markdown", "babel", "nh3", "pagefind-bin")
+        for name in ("jinja2", "markdown", "babel", "nh3", "pagefind-bin", "tzdata")
     )
 
 

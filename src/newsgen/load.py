@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from newsgen.config import ABOUT_FILE, Config, local_time
+from newsgen.config import ABOUT_FILE, Config, clock_change, local_time
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, shown_path
 from newsgen.fields import BY_NAME, FIELDS, Invalid, Where
 from newsgen.files import FileStatus, Found, look_at, walk
@@ -75,6 +75,10 @@ def parse_article(
     moment = values.pop("date")
     if isinstance(moment, dt.datetime):
         if moment.tzinfo is None:  # told in the site's time zone: published with its offset
+            problem = clock_change(moment, config.timezone)
+            if problem:
+                message = f"'date' {problem}; write its offset from UTC (+hh:mm)"
+                warnings.append(BuildWarning(message, path, located.lines.get("date")))
             moment = local_time(moment, config.timezone)
         values["date"], values["timestamp"] = moment.date(), moment
     else:
