@@ -176,3 +176,50 @@ def test_an_archive_keeps_the_soviet_union_apart_from_russia(
     assert "Summit in Reykjavik" not in (output / urls.country_url("RU")).read_text()
     index = (output / urls.COUNTRIES).read_text()
     assert "Soviet Union" in index and "Eastern Europe" in index
+
+
+def test_a_former_state_is_mentioned_only_in_its_own_years(
+    site: Callable[..., Config],
+) -> None:
+    from newsgen.pipeline import load_archive
+
+    assert countries.existed("SUHH", 1991) and not countries.existed("SUHH", 1992)
+    assert countries.existed("RU", 1900)  # a present-day country, whatever the year
+    texts = {
+        "1985.md": ("1985-06-01", "Die Delegation reiste in die DDR und nach Jugoslawien."),
+        "2015.md": ("2015-06-01", "DDR-RAM wurde billiger; Serbia and Montenegro signed."),
+    }
+    config = site(
+        {
+            name: article_text(f"Bericht {day}", date=day, language="de", body=body + "\n")
+            for name, (day, body) in texts.items()
+        }
+    )
+    archive, _ = load_archive(config, use_cache=False)
+    found = {a.date.year: archive.mentions.get(a.url, ()) for a in archive.articles}
+    assert found[1985] == ("DDDE", "YUCS")
+    assert not {"DDDE", "CSXX"} & set(found[2015])
+
+
+def test_a_body_naming_a_former_state_is_read_once(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(
+        {
+            "a.md": article_text("A", date="1985-01-01", body="Talks in the Soviet Union.\n"),
+            "b.md": article_text("B", date="1985-01-02"),
+        }
+    )
+    build(config)
+    read: list[str] = []
+    real = countries.find_mentions
+
+    def counted(text: str, language: str) -> list[str]:
+        read.append(text)
+        return real(text, language)
+
+    monkeypatch.setattr(countries, "find_mentions", counted)
+    source = config.path("source") / "b.md"
+    source.write_text(source.read_text() + "\nMore.\n")
+    build(config)
+    assert len(read) == 1 and "More." in read[0]  # the changed body only: a's is remembered

@@ -92,6 +92,19 @@ def _historical() -> dict[str, dict[str, Any]]:
     return {str(entry["code"]): entry for entry in entries}
 
 
+def existed(code: str, year: int) -> bool:
+    """Whether a country existed in a year: a former state only within its years.
+
+    A text's mentions are weighed by it: 'DDR' in a report of 2015 is memory, not East
+    Germany, and 'Serbia and Montenegro' then are two countries.
+    """
+    former = _historical().get(code)
+    if former is None:
+        return True
+    first, _, last = str(former["years"]).partition("-")
+    return int(first) <= year <= int(last)
+
+
 def _historical_names(language: str) -> dict[str, str]:
     """A language's names of former states (as written) → code; its own name first."""
     base = language.replace("_", "-").split("-")[0].lower()

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from newsgen.countries import existed
 from newsgen.fields import tag_key
 from newsgen.model import Article, Document, Story, Topic
 from newsgen.urls import make_slug, reserved_name
@@ -169,7 +170,11 @@ def _mentions(
     also: dict[str, tuple[str, ...]] = {}
     mentioned_in: defaultdict[str, list[Article]] = defaultdict(list)
     for article in articles:
-        extra = tuple(c for c in mentions.get(article.url, ()) if c not in article.countries)
+        extra = tuple(
+            c
+            for c in mentions.get(article.url, ())
+            if c not in article.countries and existed(c, article.year)
+        )
         if extra:
             also[article.url] = extra
             for code in extra:

@@ -518,7 +518,7 @@ def _json_list(value: Any) -> str:
 
 
 _TEXT_TYPES = {str}
-_CODE = re.compile(r"[A-Z]{2}")
+_CODE = re.compile(r"[A-Z]{2}|[A-Z]{4}")  # ISO 3166-1 alpha-2, or a former state's 3166-3
 
 # type → (encode to a column, decode from a column with checks)
 _CODECS: dict[Any, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {

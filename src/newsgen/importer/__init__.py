@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from newsgen.countries import count_mentions
+from newsgen.countries import count_mentions, existed
 from newsgen.errors import ContentError
 from newsgen.importer.dates import find_date
 from newsgen.importer.draft import Draft, Provenance, clean_text, yaml_value
@@ -113,7 +113,8 @@ def _draft(
     source = find_source(
         found.header, found.body, found.footer, found.title, found.publisher, page_url
     )
-    subjects, mentions = _countries(found.title, found.body, language)
+    when = published or date.date
+    subjects, mentions = _countries(found.title, found.body, language, when.year if when else None)
     return Draft(
         title=strip_site_name(found.title),
         body="\n\n".join(_as_markdown(p) for p in found.body) + "\n",
@@ -142,11 +143,17 @@ def _draft(
 
 
 def _countries(
-    title: str, body: tuple[str, ...], language: str
+    title: str, body: tuple[str, ...], language: str, year: int | None = None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The countries the text is about (in its headline or named often), and the others it names."""
-    in_title = {code for code, _ in count_mentions(title, language)}
-    counted = count_mentions("\n".join(body), language)
+    """The countries the text is about (in its headline or named often), and the others it
+    names; of former states, only those that existed in its year, when it is known."""
+
+    def named(text: str) -> list[tuple[str, int]]:
+        found = count_mentions(text, language)
+        return [(c, n) for c, n in found if year is None or existed(c, year)]
+
+    in_title = {code for code, _ in named(title)}
+    counted = named("\n".join(body))
     top = counted[0][1] if counted else 0
     subjects = [
         code
