@@ -183,6 +183,26 @@ def test_a_template_syntax_error_names_template_and_line(site: Callable[..., Con
     assert error.line == 3
 
 
+@pytest.mark.parametrize(
+    "statement",
+    ['{% include "nothere.html" %}', '{% from "nothere.html" import x %}{{ x() }}'],
+)
+def test_a_template_naming_one_that_does_not_exist_names_its_line(
+    site: Callable[..., Config], statement: str
+) -> None:
+    config = site({"a.md": article_text()})
+    template = config.path("templates") / "404.html"
+    lines = template.read_text().split("\n")
+    lines.insert(2, statement)
+    template.write_text("\n".join(lines))
+    with pytest.raises(BuildFailed) as failed:
+        render_all(config)
+    (error,) = failed.value.errors
+    assert isinstance(error, TemplateError)
+    assert (error.path, error.line) == (template, 3)
+    assert error.message == "template 'nothere.html' does not exist"
+
+
 # --- what rendering reuses across pages --------------------------------------------------
 
 _FRAGMENT_TEMPLATES = {

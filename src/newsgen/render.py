@@ -350,8 +350,10 @@ def render_page(
             exc.message or "syntax error", _template_path(env, exc.name), exc.lineno
         ) from None
     except jinja2.TemplateNotFound as exc:
+        # Named by an include, import or extends: the line that names it; else the folder.
+        path, line = _template_frame(env, exc)
         raise TemplateError(
-            f"template '{exc.name}' does not exist", _template_path(env, None)
+            f"template '{exc.name}' does not exist", path or _template_path(env, None), line
         ) from None
     except NewsgenError:
         raise  # already says where (a template that cannot be read, a body that cannot be)
