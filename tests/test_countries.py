@@ -223,3 +223,12 @@ def test_a_body_naming_a_former_state_is_read_once(
     source.write_text(source.read_text() + "\nMore.\n")
     build(config)
     assert len(read) == 1 and "More." in read[0]  # the changed body only: a's is remembered
+
+
+def test_newsgen_add_proposes_former_states_only_in_their_years() -> None:
+    from newsgen.importer import _countries
+
+    title, body = "Handelsabkommen", ("Die DDR und Polen schlossen ein Abkommen.",)
+    assert _countries(title, body, "de", 1985) == (("DDDE", "PL"), ())
+    assert _countries(title, body, "de", 2015) == (("PL",), ())
+    assert _countries(title, body, "de", None) == (("DDDE", "PL"), ())  # no date found

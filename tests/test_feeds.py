@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
 from lxml import etree
 
-from newsgen import pages
+from newsgen import deps, pages, pipeline
 from newsgen.config import Config
+from newsgen.model import Page
 from newsgen.pipeline import build
 
 from .conftest import article_text
@@ -122,15 +124,26 @@ def test_no_sitemap_lists_more_than_the_limit(
 
 
 def test_an_article_changes_its_years_sitemap_and_no_other_years(
-    site: Callable[..., Config],
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = site(
         {"a.md": _dated("2020-03-04", 1), "b.md": _dated("2021-05-06", 2)},
         settings="base_url: https://example.org/\n",
     )
     build(config)
+    # Pages whose declared inputs did not change keep their fingerprint without reading
+    # their context again: another year's sitemap is not even looked at.
+    looked_at: list[str] = []
+    real = deps.page_fingerprint
+
+    def counted(page: Page, *args: Any) -> str:
+        looked_at.append(page.url)
+        return real(page, *args)
+
+    monkeypatch.setattr(pipeline, "page_fingerprint", counted)
     (config.path("source") / "c.md").write_text(_dated("2020-08-09", 3))
     report = build(config)
+    assert "sitemap-2020.xml" in looked_at and "sitemap-2021.xml" not in looked_at
     assert "sitemap-2020.xml" in report.written
     assert "sitemap-2021.xml" not in report.written
     output = config.path("output")

@@ -99,8 +99,8 @@ def test_an_unknown_time_zone_is_an_error_at_its_line(
 @pytest.mark.parametrize(
     ("written", "said"),
     [
-        ("2021-03-28 02:30", "'date' the clocks skipped 02:30 that day in Europe/Berlin"),
-        ("2021-10-31 02:30", "'date' 02:30 came twice that day in Europe/Berlin"),
+        ("2021-03-28 02:30", "'date': the clocks skipped 02:30 that day in Europe/Berlin"),
+        ("2021-10-31 02:30", "'date': 02:30 came twice that day in Europe/Berlin"),
     ],
 )
 def test_a_time_the_clocks_skipped_or_passed_twice_is_a_warning_at_its_line(
@@ -135,3 +135,13 @@ def test_zones_come_from_tzdata_not_the_system(tmp_path: Path) -> None:
     finally:
         zoneinfo.reset_tzpath()
         config.time_zone.cache_clear()
+
+
+def test_a_date_alone_is_midnight_in_the_site_time_zone_in_feeds(
+    site: Callable[..., Config],
+) -> None:
+    # As midnight UTC, a reader in New York would see the evening before.
+    config = site({"a.md": article_text(date="2021-10-14")}, "timezone: America/New_York\n")
+    build(config)
+    feed = feedparser.parse((config.path("output") / "feeds" / "all.atom.xml").read_bytes())
+    assert feed.entries[0].published == "2021-10-14T00:00:00-04:00"

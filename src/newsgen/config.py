@@ -48,7 +48,8 @@ class Config:
     timezone: str = "UTC"
     """Where a time without an offset was told (an IANA name: Europe/Berlin, Asia/Tashkent):
     'date: 2021-10-14 09:30' is 09:30 there, and feeds, schema.org data and the open data
-    give it with that place's offset from UTC on that day."""
+    give it with that place's offset from UTC on that day; a feed gives a date alone as
+    midnight there."""
     source: Path = field(metadata=_NOT_IN_PAGES, default=Path("articles"))
     """The folder of article files."""
     output: Path = field(metadata=_NOT_IN_PAGES, default=Path("_site"))
@@ -60,7 +61,8 @@ class Config:
     """The project's own files to copy into the site as they are (images, a stylesheet),
     if any: each replaces the default theme's file of the same name."""
     cache: Path = field(metadata=_NOT_IN_PAGES, default=Path(".newsgen-cache"))
-    """Parsed records and rendered Markdown, kept between builds."""
+    """What one build keeps for the next: the build state (parsed records, fingerprints),
+    rendered Markdown and the search index's shards."""
     allow_raw_html: bool = False
     """Trust raw HTML in articles. Off: it is sanitized, so no script reaches a page."""
     strict: bool = field(default=False, metadata=_NOT_IN_PAGES)
@@ -263,9 +265,11 @@ def _iana_zones() -> frozenset[str]:
 
 
 def local_time(moment: datetime.datetime, zone_name: str) -> datetime.datetime:
-    """A time without an offset as told in the named zone, with that zone's offset then
-    (summer time included), in whole minutes as RFC 3339 writes offsets: local mean time
-    before standard zones had offsets of seconds (Tashkent's was +04:37:11)."""
+    """A time without an offset, given the named zone's offset on its day.
+
+    Summer time included; in whole minutes, as RFC 3339 writes offsets: local mean time
+    before standard zones had offsets of seconds (Tashkent's was +04:37:11).
+    """
     zone = time_zone(zone_name)
     offset = moment.replace(tzinfo=zone).utcoffset() if zone is not None else None
     minutes = round(offset.total_seconds() / 60) if offset is not None else 0
@@ -273,8 +277,11 @@ def local_time(moment: datetime.datetime, zone_name: str) -> datetime.datetime:
 
 
 def clock_change(moment: datetime.datetime, zone_name: str) -> str | None:
-    """What is wrong with a time without an offset in the named zone: that the clocks
-    skipped it or passed it twice that day (a change of summer time); else None."""
+    """Whether the clocks skipped a time, or passed it twice, in the named zone: said so.
+
+    None for a time that happened once there, as most do; else what a change of summer
+    time did to it.
+    """
     zone = time_zone(zone_name)
     if zone is None:
         return None

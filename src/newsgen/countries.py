@@ -96,7 +96,8 @@ def existed(code: str, year: int) -> bool:
     """Whether a country existed in a year: a former state only within its years.
 
     A text's mentions are weighed by it: 'DDR' in a report of 2015 is memory, not East
-    Germany, and 'Serbia and Montenegro' then are two countries.
+    Germany. (A former state's whole name is still read as one name: 'Serbia and
+    Montenegro' in 2015 names neither the former state nor, so far, the two countries.)
     """
     former = _historical().get(code)
     if former is None:

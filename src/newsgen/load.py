@@ -77,7 +77,7 @@ def parse_article(
         if moment.tzinfo is None:  # told in the site's time zone: published with its offset
             problem = clock_change(moment, config.timezone)
             if problem:
-                message = f"'date' {problem}; write its offset from UTC (+hh:mm)"
+                message = f"'date': {problem}; write its offset from UTC (+hh:mm)"
                 warnings.append(BuildWarning(message, path, located.lines.get("date")))
             moment = local_time(moment, config.timezone)
         values["date"], values["timestamp"] = moment.date(), moment

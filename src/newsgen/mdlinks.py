@@ -42,7 +42,8 @@ def link_lines(body: str) -> dict[str, int]:
     """Each link of file_links → the line of the body it is first written on (from 0)."""
     if ".md" not in body:  # most bodies: nothing to look for
         return {}
-    text = _prose(body)
+    # Line ends as Markdown reads them: a file saved on Windows ends each in "\r\n".
+    text = _prose(body.replace("\r\n", "\n").replace("\r", "\n"))
     found: dict[str, int] = {}
     matches = [*_INLINE.finditer(text), *_DEFINITION.finditer(text)]
     for match in sorted(matches, key=lambda m: m.start()):

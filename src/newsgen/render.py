@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 
 from newsgen import cite, urls
 from newsgen import data as open_data
-from newsgen.config import Config
+from newsgen.config import Config, local_time
 from newsgen.countries import country_name, region_name
 from newsgen.errors import ContentError, NewsgenError, TemplateError
 from newsgen.frontmatter import CONTROL_CHARACTERS
@@ -299,7 +299,7 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         country_name=lambda code, language=config.language: country_name(code, language),
         region_name=lambda code, language=config.language: region_name(code, language),
         language_name=lambda code, language=config.language: language_name(code, language),
-        atom_date=atom_date,
+        atom_date=lambda article: atom_date(article, config.timezone),
         plural=functools.partial(plural, messages),
         site_label=site_label,
         by_story=by_story,
@@ -763,14 +763,13 @@ def language_name(code: str, language: str) -> str:
     return str(name)
 
 
-def atom_date(article: Article) -> str:
-    """An article's time as RFC 3339, midnight UTC when only a date is known."""
-    if article.timestamp is not None:
-        stamp = article.timestamp
-        if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=dt.UTC)
-        return stamp.isoformat()
-    return f"{article.date.isoformat()}T00:00:00Z"
+def atom_date(article: Article, zone: str = "UTC") -> str:
+    """An article's time as RFC 3339; when only a date is known, midnight in the site's
+    time zone (as midnight UTC, a reader west of it would see the day before)."""
+    if article.timestamp is not None and article.timestamp.tzinfo is not None:
+        return article.timestamp.isoformat()
+    moment = article.timestamp or dt.datetime.combine(article.date, dt.time())
+    return local_time(moment, zone).isoformat()
 
 
 def entry_id(article: Article) -> str:

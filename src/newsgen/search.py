@@ -240,8 +240,11 @@ def _shard_files(rows: list[Any], language: str) -> dict[str, bytes] | None:
         }
         if files.keys() != named:  # a file missing, or one more than the shard has
             return None
-        packed = [data for name, data in files.items() if name.endswith(_PACKED)]
-        if not all(_signed(data) for data in packed):
+        if not all(
+            _signed(data)
+            for name, data in files.items()
+            if name.endswith(_PACKED) and name != meta_name
+        ):
             return None
     except (ValueError, KeyError, TypeError, IndexError, AttributeError, NewsgenError):
         return None
@@ -256,12 +259,19 @@ _PACKED = (".pf_meta", ".pf_fragment", ".pf_index", ".pf_filter")
 def _signed(data: bytes) -> bool:
     """Whether a file is whole gzip that unpacks, within _MAX_FILE, to Pagefind's signature
     and what follows it (a file packed to unpack past that is nobody's index)."""
-    unpacker = zlib.decompressobj(wbits=31)
     try:
-        plain = unpacker.decompress(data, _MAX_FILE)
-    except zlib.error:
+        return _gunzip(data, _MAX_FILE).startswith(_SIGNATURE)
+    except (ValueError, zlib.error):
         return False
-    return unpacker.eof and not unpacker.unconsumed_tail and plain.startswith(_SIGNATURE)
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """A gzip file's content, or a ValueError when it unpacks past limit or is cut short."""
+    unpacker = zlib.decompressobj(wbits=31)
+    plain = unpacker.decompress(data, limit)
+    if unpacker.unconsumed_tail or not unpacker.eof:
+        raise ValueError("unpacks past the limit, or is cut short")
+    return plain
 
 
 _RUNTIME_LOCK = threading.Lock()
@@ -408,13 +418,7 @@ def _decode(data: bytes, limit: int | None = None) -> Any:
     """A Pagefind file's value; limit: the most it may unpack to (a ValueError past it)."""
     import cbor2
 
-    if limit is None:
-        plain = gzip.decompress(data)
-    else:
-        unpacker = zlib.decompressobj(wbits=31)
-        plain = unpacker.decompress(data, limit)
-        if unpacker.unconsumed_tail or not unpacker.eof:
-            raise ValueError("unpacks past the limit, or is cut short")
+    plain = gzip.decompress(data) if limit is None else _gunzip(data, limit)
     if not plain.startswith(_SIGNATURE):
         raise NewsgenError("the search indexer (pagefind) wrote a file of an unknown format")
     try:

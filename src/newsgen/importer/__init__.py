@@ -143,7 +143,7 @@ def _draft(
 
 
 def _countries(
-    title: str, body: tuple[str, ...], language: str, year: int | None = None
+    title: str, body: tuple[str, ...], language: str, year: int | None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The countries the text is about (in its headline or named often), and the others it
     names; of former states, only those that existed in its year, when it is known."""
