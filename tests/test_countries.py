@@ -157,6 +157,7 @@ def test_former_states_are_named_and_placed_in_the_sites_language() -> None:
         "SUHH",
         "DDDE",
     ]
+    assert find_mentions("В Советском Союзе и за пределами Советского Союза", "ru") == ["SUHH"]
 
 
 def test_an_archive_keeps_the_soviet_union_apart_from_russia(
