@@ -434,3 +434,45 @@ def test_a_manifest_that_lists_a_path_outside_the_site_is_never_followed(
     assert outside.read_text() == "someone's\n"
     assert report.removed == []  # a damaged manifest proves nothing is newsgen's
     assert "it is damaged (ValueError)" in report.warnings[0].message
+
+
+@pytest.mark.parametrize("damage", ["removed", "cut short"])
+def test_a_rebuild_with_no_changed_input_mends_a_damaged_page(
+    site: Callable[..., Config], damage: str
+) -> None:
+    config = site({"a.md": article_text(countries="[UZ]")})
+    build(config)
+    before = snapshot(config.path("output"))
+    page = config.path("output") / "countries" / "uz.html"
+    if damage == "removed":
+        page.unlink()
+    else:
+        page.write_bytes(page.read_bytes()[:100])  # in place: its folder does not change
+    report = build(config)
+    assert report.written == ["countries/uz.html"]
+    assert snapshot(config.path("output")) == before
+
+
+def test_the_output_stamp_taken_beside_is_the_one_taken_here(
+    site: Callable[..., Config],
+) -> None:
+    from newsgen.pipeline import StampBeside
+    from newsgen.write import site_stamp
+
+    config = site({"a.md": article_text(countries="[UZ]")})
+    build(config)
+    output = config.path("output")
+    here = site_stamp(output)
+    assert here is not None
+    with StampBeside(output) as stamp:
+        assert stamp.pid is not None  # a forked process took it (a system that forks)
+        assert stamp.result() == here
+    with StampBeside(output) as stamp:  # one that dies before it answers
+        assert stamp.pid is not None
+        os.kill(stamp.pid, signal.SIGKILL)
+        assert stamp.result() == here
+    with StampBeside(output, at_all=False) as stamp:
+        assert stamp.pid is None and stamp.result() == here
+    (output / urls.MANIFEST).unlink()
+    with StampBeside(output) as stamp:
+        assert stamp.result() is None  # no manifest: nothing to trust

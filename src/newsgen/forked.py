@@ -81,7 +81,7 @@ def forked_map(
 
 
 def _start() -> None:
-    _die_with_parent()
+    die_with_parent()
     assert _WORK is not None
     initializer = _WORK[2]
     if initializer is not None:
@@ -97,7 +97,7 @@ def _call(span: tuple[int, int]) -> list[Any]:
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Be killed when the build is: a build the out-of-memory killer stops must not leave
     its workers running, each holding its copy of the archive (Linux; elsewhere a no-op)."""
     if not sys.platform.startswith("linux"):

@@ -7,10 +7,12 @@ PyYAML and the rest (about 0.15 s of a 0.3 s no-change build of 10,000 articles)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import itertools
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -37,7 +39,7 @@ from newsgen.deps import (
 )
 from newsgen.errors import BuildWarning, ContentError, NewsgenError, raise_if_any
 from newsgen.files import Found
-from newsgen.forked import can_fork, forked_map
+from newsgen.forked import can_fork, die_with_parent, forked_map
 from newsgen.model import Article, Document, Notes, Page
 from newsgen.state import BuildState, PageChanges, open_state
 from newsgen.write import (
@@ -160,17 +162,19 @@ def _build_locked(
 ) -> BuildReport:
     # Skip: when no input changed since the build the output folder holds, and the folder
     # still holds every file that build listed, as it left them, there is nothing to do.
-    scan = scan_inputs(config)  # each input's status, asked once: loading reuses them
-    inputs = scan.snapshot
-    last = read_build_info(config.path("cache"), output)
-    if (
-        not full
-        and last is not None
-        and last.inputs == inputs
-        and snapshot_is_trusted(inputs)
-        and last.site == site_stamp(output)
-    ):
-        return BuildReport(last.articles, last.pages, warnings=list(last.warnings))
+    last = None if full else read_build_info(config.path("cache"), output)
+    # Each look is a system call per file: the output folder's is taken on another
+    # processor while this one looks at the inputs.
+    with StampBeside(output, at_all=last is not None) as stamp:
+        scan = scan_inputs(config)  # each input's status, asked once: loading reuses them
+        inputs = scan.snapshot
+        if (
+            last is not None
+            and last.inputs == inputs
+            and snapshot_is_trusted(inputs)
+            and last.site == stamp.result()
+        ):
+            return BuildReport(last.articles, last.pages, warnings=list(last.warnings))
 
     state = _state(config, kept, use_cache=not full)
     try:
@@ -178,6 +182,69 @@ def _build_locked(
     finally:
         if kept is None:
             state.close()
+
+
+class StampBeside:
+    """The output folder's stamp (``write.site_stamp``), taken by a forked process while
+    this one scans the inputs: at 100,000 articles each walk is some 0.4 to 0.7 s of
+    system calls, and a rebuild with nothing to do is the two of them.
+
+    Only where this system forks and no other thread runs (a process with threads, the
+    dev server's, takes the stamp itself: a fork copies one thread, and the others' locks
+    with it). A child that fails to answer is only a stamp taken here after all.
+    """
+
+    def __init__(self, output: Path, *, at_all: bool = True) -> None:
+        self.output = output
+        self.needed = at_all
+        self.pid: int | None = None
+        self.reader: int | None = None
+
+    def __enter__(self) -> StampBeside:
+        if self.needed and can_fork() and threading.active_count() == 1:
+            reader, writer = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: one walk, its answer, and out
+                try:
+                    os.close(reader)
+                    die_with_parent()
+                    found = site_stamp(self.output)
+                    answer = b"\x00" if found is None else b"\x01" + found.encode()
+                    with os.fdopen(writer, "wb") as stream:
+                        stream.write(answer)
+                finally:
+                    os._exit(0)
+            os.close(writer)
+            self.pid, self.reader = pid, reader
+        return self
+
+    def result(self) -> str | None:
+        """The stamp: the child's answer, or one taken here."""
+        if self.reader is None:
+            return site_stamp(self.output)
+        with os.fdopen(self.reader, "rb") as stream:
+            answer = stream.read()
+        self.reader = None
+        self._reap(kill=False)
+        if not answer:  # the child died before it answered
+            return site_stamp(self.output)
+        return None if answer == b"\x00" else answer[1:].decode()
+
+    def _reap(self, *, kill: bool) -> None:
+        if self.pid is None:
+            return
+        if kill:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.pid = None
+
+    def __exit__(self, *_: object) -> None:
+        if self.reader is not None:
+            os.close(self.reader)
+            self.reader = None
+        self._reap(kill=True)  # its answer was not needed (an input changed)
 
 
 def _state(config: Config, kept: BuildState | None, *, use_cache: bool) -> BuildState:
