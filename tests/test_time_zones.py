@@ -145,3 +145,17 @@ def test_a_date_alone_is_midnight_in_the_site_time_zone_in_feeds(
     build(config)
     feed = feedparser.parse((config.path("output") / "feeds" / "all.atom.xml").read_bytes())
     assert feed.entries[0].published == "2021-10-14T00:00:00-04:00"
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("utc", "UTC"), ("Europe/Berln", "Europe/Berlin"), ("asia/tashkent", "Asia/Tashkent")],
+)
+def test_an_unknown_time_zone_suggests_the_nearest(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str], written: str, meant: str
+) -> None:
+    config = site({"a.md": article_text()})
+    (config.root / "newsgen.yaml").write_text(f"timezone: {written}\n")
+    capsys.readouterr()
+    assert main(["--root", str(config.root), "build"]) == 1
+    assert f"did you mean {meant}?" in capsys.readouterr().err

@@ -230,12 +230,19 @@ _KINDS = {str: "text", int: "a whole number", bool: "true or false", Path: "a fo
 
 def _check_timezone(config: Config, config_path: Path, line: int | None) -> None:
     if time_zone(config.timezone) is None:
-        raise ConfigError(
-            f"unknown time zone '{config.timezone}'",
-            config_path,
-            line,
-            "give an IANA name, such as Europe/Berlin, Asia/Tashkent or UTC",
+        import difflib
+
+        zones = sorted(_iana_zones())
+        folded = {zone.casefold(): zone for zone in zones}
+        near = folded.get(config.timezone.casefold()) or next(
+            iter(difflib.get_close_matches(config.timezone, zones, n=1, cutoff=0.8)), None
         )
+        hint = (
+            f"did you mean {near}?"
+            if near
+            else "give an IANA name, such as Europe/Berlin, Asia/Tashkent or UTC"
+        )
+        raise ConfigError(f"unknown time zone '{config.timezone}'", config_path, line, hint)
 
 
 @functools.cache
