@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from newsgen import pages, search, urls
-from newsgen.config import Config
+from newsgen.config import Config, load_config
 from newsgen.model import Article
 from newsgen.pipeline import build, render_all
 
@@ -350,12 +350,39 @@ def test_a_language_without_a_stemmer_keeps_its_webassembly(
     assert len(runs) == 1  # the scripts; both shards from the cache
 
 
-def test_the_cache_keeps_only_the_shards_of_the_site(site: Callable[..., Config]) -> None:
+def test_the_cache_drops_the_shards_no_recent_build_had(site: Callable[..., Config]) -> None:
     config = site(ARTICLES)
     build(config)
-    (config.path("source") / "c.md").unlink()  # 2021 goes: its shard's rows go with it
-    build(config)
     database = config.path("cache") / search.SHARD_CACHE
-    with contextlib.closing(sqlite3.connect(database)) as connection:
-        keys = connection.execute("SELECT COUNT(DISTINCT key) FROM shards").fetchone()[0]
-    assert keys == len(_shards(config)) == 1
+
+    def keys() -> int:
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            found: int = connection.execute("SELECT COUNT(DISTINCT key) FROM shards").fetchone()[0]
+        return found
+
+    (config.path("source") / "c.md").unlink()  # 2021 goes: its shard's rows stay a while
+    build(config)
+    assert keys() == 2
+    for n in range(search.BUILDS_KEPT):  # builds that each re-make the 2019 shard
+        with (config.path("source") / "a.md").open("a") as stream:
+            stream.write(f"\nMore {n}.\n")
+        build(config)
+    assert keys() == len(_shards(config)) + search.BUILDS_KEPT - 1 == 1 + 2
+
+
+def test_two_output_folders_sharing_a_cache_keep_each_others_shards(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = site(ARTICLES)
+    drafts = config.root / "drafts"
+    drafts.mkdir()
+    (drafts / "d.md").write_text(article_text("Draft", date="2020-02-02", body="A draft.\n"))
+    other, _ = load_config(config.root, {"source": drafts, "output": config.root / "_drafts"})
+    build(config)
+    first = snapshot(config.path("output"))
+    build(other)
+    shutil.rmtree(config.path("output"))
+    runs = _indexer_runs(monkeypatch)
+    build(config)
+    assert snapshot(config.path("output")) == first
+    assert len(runs) == 1  # the scripts only: the drafts' build dropped none of its shards

@@ -88,7 +88,8 @@ class ShardCache:
     The fingerprint covers the shard's articles, their bodies, the settings and newsgen's
     code; the key adds the indexer's version. Rows are checked before use (names of data
     files only, each file in Pagefind's format); a damaged database is only a slower
-    build. A build keeps the rows of its own shards and drops the rest.
+    build. A build marks the rows of its own shards used, and drops those no build used in
+    the last BUILDS_KEPT (two output folders sharing a cache keep each other's).
     """
 
     def __init__(self, folder: Path | None, *, read: bool = True) -> None:
@@ -177,22 +178,34 @@ class ShardCache:
         self.close(prune=kind is None)
 
     def close(self, prune: bool) -> None:
-        """Drop the rows of shards this build does not have (when prune), and close."""
+        """Mark this build's shards used and drop those no recent build used (when prune),
+        and close."""
         connection = self.connection if prune or self._opened else None
         if connection is None:
             return
         try:
             if prune:
                 with connection:
-                    connection.execute("CREATE TEMP TABLE kept (key TEXT PRIMARY KEY)")
+                    (last,) = connection.execute(
+                        "SELECT COALESCE(MAX(build), 0) FROM used"
+                    ).fetchone()
+                    this = (last if type(last) is int else 0) + 1
                     connection.executemany(
-                        "INSERT OR IGNORE INTO kept VALUES (?)", [(k,) for k in self.used]
+                        "INSERT OR REPLACE INTO used VALUES (?, ?)",
+                        [(key, this) for key in self.used],
                     )
-                    connection.execute("DELETE FROM shards WHERE key NOT IN (SELECT key FROM kept)")
+                    connection.execute("DELETE FROM used WHERE build <= ?", (this - BUILDS_KEPT,))
+                    connection.execute("DELETE FROM shards WHERE key NOT IN (SELECT key FROM used)")
             connection.close()
         except sqlite3.Error:
             pass
         self._connection = None
+
+
+BUILDS_KEPT = 3
+"""Builds whose shards the cache keeps: this one's and the two before it (as rendered bodies
+keep three generations), so that builds of two output folders, or of two sets of articles,
+sharing one cache do not drop each other's."""
 
 
 _MAX_FILE = 16 << 20
@@ -207,7 +220,12 @@ def _connect(path: Path) -> sqlite3.Connection:
             "CREATE TABLE IF NOT EXISTS shards (key TEXT, name TEXT, data BLOB, "
             "PRIMARY KEY (key, name)) WITHOUT ROWID"
         )
+        # Which build last had each shard: the rows no recent build had are dropped.
+        connection.execute(
+            "CREATE TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY, build INTEGER) WITHOUT ROWID"
+        )
         connection.execute("SELECT key, name, data FROM shards LIMIT 1").fetchall()
+        connection.execute("SELECT key, build FROM used LIMIT 1").fetchall()
         connection.commit()
     except sqlite3.Error:
         connection.close()
