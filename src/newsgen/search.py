@@ -13,7 +13,6 @@ topics and dates of its articles, which the search page loads with ``<script>`` 
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import json
@@ -85,11 +84,12 @@ class ShardCache:
     """Pagefind's data files of each shard indexed, by the shard's fingerprint: a fresh
     output folder with the cache kept (a CI run) re-indexes no shard that is unchanged.
 
-    The fingerprint covers the shard's articles, their bodies, the settings and newsgen's
-    code; the key adds the indexer's version. Rows are checked before use (names of data
-    files only, each file in Pagefind's format); a damaged database is only a slower
-    build. A build marks the rows of its own shards used, and drops those no build used in
-    the last BUILDS_KEPT (two output folders sharing a cache keep each other's).
+    The fingerprint covers the shard's articles, their bodies, the settings, newsgen's
+    code and the indexer's version (``deps.build_fingerprint``). Rows are checked before
+    use (names of data files only, each file in Pagefind's format); a damaged database is
+    only a slower build. A build marks the rows of its own shards used, and drops those no
+    build used in the last BUILDS_KEPT (two output folders sharing a cache keep each
+    other's).
     """
 
     def __init__(self, folder: Path | None, *, read: bool = True) -> None:
@@ -125,20 +125,17 @@ class ShardCache:
         except (OSError, sqlite3.Error):
             return None
 
-    def _key(self, fingerprint: str) -> str:
-        return f"{_indexer_version()}:{fingerprint}"
-
     def get(self, fingerprint: str, folder: str, language: str) -> dict[str, bytes] | None:
         """A shard's files by path in the site (folder: the shard's), or None. language:
         the index's (``index_language``), the only one a shard of this site holds."""
-        self.used.add(self._key(fingerprint))
+        self.used.add(fingerprint)
         connection = self.connection if self.read else None
         if connection is None:
             return None
         try:
             with self.lock:
                 rows = connection.execute(
-                    "SELECT name, data FROM shards WHERE key = ?", (self._key(fingerprint),)
+                    "SELECT name, data FROM shards WHERE key = ?", (fingerprint,)
                 ).fetchall()
         except sqlite3.Error:
             return None
@@ -150,23 +147,22 @@ class ShardCache:
 
     def keep(self, fingerprint: str) -> None:
         """A shard the output folder holds already: its row stays."""
-        self.used.add(self._key(fingerprint))
+        self.used.add(fingerprint)
 
     def put(self, fingerprint: str, files: Mapping[str, bytes], folder: str) -> None:
         """Keep a shard's data files (files by path in the site, under folder)."""
-        key = self._key(fingerprint)
-        self.used.add(key)
+        self.used.add(fingerprint)
         connection = self.connection
         if connection is None:
             return
         rows = [
-            (key, name, data)
+            (fingerprint, name, data)
             for path, data in files.items()
             if _DATA_NAME.fullmatch(name := path.removeprefix(folder))
         ]
         try:
             with self.lock, connection:
-                connection.execute("DELETE FROM shards WHERE key = ?", (key,))
+                connection.execute("DELETE FROM shards WHERE key = ?", (fingerprint,))
                 connection.executemany("INSERT INTO shards VALUES (?, ?, ?)", rows)
         except sqlite3.Error:
             pass  # an optimisation only: the next build indexes the shard again
@@ -180,7 +176,7 @@ class ShardCache:
     def close(self, prune: bool) -> None:
         """Mark this build's shards used and drop those no recent build used (when prune),
         and close."""
-        connection = self.connection if prune or self._opened else None
+        connection = self.connection if prune else self._connection  # pruning opens it
         if connection is None:
             return
         try:
@@ -252,9 +248,9 @@ def _shard_files(rows: list[Any], language: str) -> dict[str, bytes] | None:
         named = {
             "pagefind-entry.json",
             meta_name,
-            *(f"fragment/{page[0]}.pf_fragment" for page in meta[1]),
-            *(f"index/{chunk[2]}.pf_index" for chunk in meta[2]),
-            *(f"filter/{pair[1]}.pf_filter" for pair in meta[3]),
+            *(f"fragment/{page[0]}.pf_fragment" for page in meta[_META_PAGES]),
+            *(f"index/{chunk[2]}.pf_index" for chunk in meta[_META_CHUNKS]),
+            *(f"filter/{pair[1]}.pf_filter" for pair in meta[_META_FILTERS]),
         }
         if files.keys() != named:  # a file missing, or one more than the shard has
             return None
@@ -312,17 +308,6 @@ def _runtime_of(language: str) -> dict[str, bytes]:
 
 
 _RUNTIMES: dict[str, dict[str, bytes]] = {}
-
-
-@functools.cache
-def _indexer_version() -> str:
-    """The installed indexer's version: part of every shard's key in the cache."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pagefind_bin")
-    except PackageNotFoundError:
-        return ""
 
 
 def index_documents(documents: Mapping[str, bytes], language: str) -> dict[str, bytes]:
@@ -427,9 +412,9 @@ def _settle(files: dict[str, bytes]) -> dict[str, bytes]:
     return dict(sorted(files.items()))
 
 
-# The place of the filter list in a Pagefind 1.x meta file:
+# The places of the pages, index chunks and filters in a Pagefind 1.x meta file:
 # [version, pages, index chunks, filters, sorts, meta fields].
-_META_FILTERS = 3
+_META_PAGES, _META_CHUNKS, _META_FILTERS = 1, 2, 3
 
 
 def _decode(data: bytes, limit: int | None = None) -> Any:
