@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from newsgen import urls
 from newsgen.cache import (
     BuildInfo,
     HtmlCache,
@@ -425,7 +426,7 @@ def load_archive(
 
 def _bundle_files(pages: Sequence[Page], old: Manifest) -> dict[str, list[str]]:
     """For each bundle page, the files of its folder that the last build wrote."""
-    folders = {page.url.rpartition("/")[0] + "/": page.url for page in pages if page.bundle}
+    folders = {urls.folder_of(page.url): page.url for page in pages if page.bundle}
     found: dict[str, list[str]] = {}
     for folder, url in folders.items():
         # A file belongs to the outermost bundle folder it lies in.
@@ -450,72 +451,56 @@ def render_changed(
     A bundle page (a search index shard) gives a mapping of its files' paths to bytes.
     changes: the stored fingerprints, which pages whose inputs did not change keep.
     """
+    from newsgen.render import make_environment, ship_templates
     from newsgen.search import ShardCache
 
-    # Shards the build does not have (kept or made) leave the cache when it ends well.
+    # Shards no recent build had (kept or made) leave the cache when this one ends well.
     with ShardCache(config.path("cache") if use_cache else None, read=not full) as shards:
-        yield from _pages_rendered(
-            pages, config, previous, full, renderer, use_cache, changes, shards
+        env = make_environment(config)
+        # Read once: the fingerprints and every worker see the same sources.
+        templates = ship_templates(env)
+        hashes = template_hashes(env, {name: s for name, (s, _) in templates.sources.items()})
+        site = build_fingerprint(config)
+        todo: list[tuple[int, str]] = []
+        for index, page in enumerate(pages):
+            if changes is None:
+                fingerprint = page_fingerprint(page, site, hashes)
+            else:
+                fingerprint = changes.fingerprint(
+                    page.url,
+                    page.template,
+                    hashes.get(page.template, ""),
+                    page.inputs,
+                    functools.partial(page_fingerprint, page, site, hashes),
+                )
+            entry = previous(page.url)
+            if not full and entry is not None and entry.fingerprint == fingerprint:
+                if page.bundle:
+                    shards.keep(fingerprint)
+                yield page, fingerprint, None
+            else:
+                todo.append((index, fingerprint))
+
+        errors: dict[tuple[str, int | None, str], NewsgenError] = {}
+        cache_mode = "off" if not use_cache else "refill" if full else "use"
+        work = RenderWork(pages, config, templates, cache_mode)
+        # Bundles come last, and on this machine: they run the indexer, and read the bodies
+        # that the article pages have just put in the cache (fresh even in a full build).
+        later = [item for item in todo if pages[item[0]].bundle]
+        first = [item for item in todo if not pages[item[0]].bundle]
+        results: Iterator[Rendered | RenderedBundle] = itertools.chain(
+            renderer.render(work, first),
+            _render_bundles(work, later, renderer, "off" if not use_cache else "use", shards),
         )
-
-
-def _pages_rendered(
-    pages: Sequence[Page],
-    config: Config,
-    previous: Callable[[str], Entry | None],
-    full: bool,
-    renderer: Renderer,
-    use_cache: bool,
-    changes: PageChanges | None,
-    shards: ShardCache,
-) -> Iterator[tuple[Page, str, bytes | dict[str, bytes] | None]]:
-    from newsgen.render import make_environment, ship_templates
-
-    env = make_environment(config)
-    # Read once: the fingerprints and every worker see the same sources.
-    templates = ship_templates(env)
-    hashes = template_hashes(env, {name: s for name, (s, _) in templates.sources.items()})
-    site = build_fingerprint(config)
-    todo: list[tuple[int, str]] = []
-    for index, page in enumerate(pages):
-        if changes is None:
-            fingerprint = page_fingerprint(page, site, hashes)
-        else:
-            fingerprint = changes.fingerprint(
-                page.url,
-                page.template,
-                hashes.get(page.template, ""),
-                page.inputs,
-                functools.partial(page_fingerprint, page, site, hashes),
-            )
-        entry = previous(page.url)
-        if not full and entry is not None and entry.fingerprint == fingerprint:
-            if page.bundle:
-                shards.keep(fingerprint)
-            yield page, fingerprint, None
-        else:
-            todo.append((index, fingerprint))
-
-    errors: dict[tuple[str, int | None, str], NewsgenError] = {}
-    cache_mode = "off" if not use_cache else "refill" if full else "use"
-    work = RenderWork(pages, config, templates, cache_mode)
-    # Bundles come last, and on this machine: they run the indexer, and read the bodies
-    # that the article pages have just put in the cache (fresh even in a full build).
-    later = [item for item in todo if pages[item[0]].bundle]
-    first = [item for item in todo if not pages[item[0]].bundle]
-    results: Iterator[Rendered | RenderedBundle] = itertools.chain(
-        renderer.render(work, first),
-        _render_bundles(work, later, renderer, "off" if not use_cache else "use", shards),
-    )
-    for index, fingerprint, result in results:
-        if isinstance(result, NewsgenError):
-            # A broken template fails every page that uses it: say so once.
-            errors.setdefault(
-                (str(result.path), result.line, result.message.split(": ", 1)[-1]), result
-            )
-        else:
-            yield pages[index], fingerprint, result
-    raise_if_any(errors.values())
+        for index, fingerprint, result in results:
+            if isinstance(result, NewsgenError):
+                # A broken template fails every page that uses it: say so once.
+                errors.setdefault(
+                    (str(result.path), result.line, result.message.split(": ", 1)[-1]), result
+                )
+            else:
+                yield pages[index], fingerprint, result
+        raise_if_any(errors.values())
 
 
 def render_all(config: Config) -> dict[str, bytes]:
@@ -590,7 +575,7 @@ def _render_bundles(
 
     def one(item: tuple[int, str]) -> RenderedBundle:
         index, fingerprint = item
-        folder = work.pages[index].url.rpartition("/")[0] + "/"
+        folder = urls.folder_of(work.pages[index].url)
         try:
             files = shards.get(fingerprint, folder, index_language(work.config.language))
             if files is None:

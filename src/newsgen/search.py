@@ -65,7 +65,7 @@ def render_shard(
         )
         for a in page.context["articles"]
     }
-    folder = page.url.rpartition("/")[0] + "/"
+    folder = urls.folder_of(page.url)
     indexed = index_documents(documents, index_language(language))
     return {folder + name: data for name, data in indexed.items()}
 

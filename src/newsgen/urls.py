@@ -234,6 +234,12 @@ def search_titles_url(key: str) -> str:
     return f"search/titles/{key}.js"
 
 
+def folder_of(url: str) -> str:
+    """The folder a file of the site lies in, as the start of its neighbours' paths: a
+    bundle page's files sit beside it ('search/pagefind/2021/')."""
+    return url.rpartition("/")[0] + "/"
+
+
 def static_url(name: str) -> str:
     """A file copied from static/."""
     return f"static/{name}"
