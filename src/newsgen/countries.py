@@ -14,13 +14,14 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import yaml
 from babel import UnknownLocaleError, localedata
 
-from newsgen.locales import parse_locale
+from newsgen.locales import base_language, parse_locale
 
 # CLDR territory codes that are not countries, or only reserved in ISO 3166-1.
 _NOT_COUNTRIES = frozenset(
@@ -84,12 +85,29 @@ def country_codes() -> frozenset[str]:
     return frozenset(code for code in territories if _is_country(code)) | _historical().keys()
 
 
+@dataclass(frozen=True)
+class _Former:
+    """A state that no longer exists, as data/historical.yaml gives it."""
+
+    names: dict[str, tuple[str, ...]]
+    """Language → its names there, the one shown first."""
+    region: str
+    """The UN M49 sub-region of most of its territory."""
+    first: int
+    last: int
+    """The years it existed."""
+
+
 @functools.cache
-def _historical() -> dict[str, dict[str, Any]]:
+def _historical() -> dict[str, _Former]:
     """Former states by their ISO 3166-3 code, from data/historical.yaml."""
     text = resources.files("newsgen").joinpath("data/historical.yaml").read_text("utf-8")
-    entries: list[dict[str, Any]] = yaml.safe_load(text)
-    return {str(entry["code"]): entry for entry in entries}
+    found: dict[str, _Former] = {}
+    for entry in yaml.safe_load(text):
+        first, _, last = str(entry["years"]).partition("-")
+        names = {str(lang): tuple(map(str, each)) for lang, each in entry["names"].items()}
+        found[str(entry["code"])] = _Former(names, str(entry["region"]), int(first), int(last))
+    return found
 
 
 def existed(code: str, year: int) -> bool:
@@ -100,19 +118,14 @@ def existed(code: str, year: int) -> bool:
     Montenegro' in 2015 names neither the former state nor, so far, the two countries.)
     """
     former = _historical().get(code)
-    if former is None:
-        return True
-    first, _, last = str(former["years"]).partition("-")
-    return int(first) <= year <= int(last)
+    return former is None or former.first <= year <= former.last
 
 
 def _historical_names(language: str) -> dict[str, str]:
     """A language's names of former states (as written) → code; its own name first."""
-    base = language.replace("_", "-").split("-")[0].lower()
+    base = base_language(language)
     return {
-        str(name): code
-        for code, entry in _historical().items()
-        for name in entry["names"].get(base, ())
+        name: code for code, former in _historical().items() for name in former.names.get(base, ())
     }
 
 
@@ -172,9 +185,9 @@ def country_name(code: str, language: str) -> str:
     former = _historical().get(code)
     if former is not None:
         for candidate in (language, "en"):
-            names = former["names"].get(candidate.replace("_", "-").split("-")[0].lower())
+            names = former.names.get(base_language(candidate))
             if names:
-                return str(names[0])
+                return names[0]
         return code
     for candidate in (language.replace("-", "_"), "en"):
         try:
@@ -320,7 +333,7 @@ def region_of(code: str) -> str:
     """The CLDR sub-region of a country ('UZ' → '143'), or 'ZZ' when it has none."""
     former = _historical().get(code.upper())
     if former is not None:
-        return str(former["region"])
+        return former.region
     return _containment().get(code.upper(), OTHER_REGION)
 
 

@@ -30,6 +30,11 @@ def parse_locale(tag: str) -> Locale:
     return Locale.parse(tag.replace("-", "_"))
 
 
+def base_language(tag: str) -> str:
+    """A language tag's primary language, lower case: 'pt-BR' → 'pt', 'sr_Latn' → 'sr'."""
+    return tag.replace("_", "-").split("-")[0].lower()
+
+
 def check_language(value: str) -> str:
     """A well-formed language tag CLDR knows, normalised ('pt_br' → 'pt-BR'), or UnknownLanguage."""
     tag = value.strip().replace("_", "-")

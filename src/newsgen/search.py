@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from newsgen import urls
 from newsgen.errors import NewsgenError
+from newsgen.locales import base_language
 from newsgen.model import Article, Document, Notes, Page
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def index_language(site_language: str) -> str:
     Pagefind otherwise splits an index by each page's language and searches only the
     language of the search page; a reader of a mixed archive wants every article found.
     """
-    return site_language.replace("_", "-").split("-")[0].lower()
+    return base_language(site_language)
 
 
 def render_shard(
