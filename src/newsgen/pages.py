@@ -122,7 +122,8 @@ def _index(archive: Archive, config: Config) -> Page:
 
 
 def _articles(archive: Archive) -> Iterator[Page]:
-    by_file = {a.path: a.url for a in archive.articles} if _any_links(archive) else {}
+    linking = any(article.links for article in archive.articles)
+    by_file = {a.path: a.url for a in archive.articles} if linking else {}
     for article in archive.articles:
         story = archive.stories.get(article.story) if article.story else None
         mentioned = archive.mentions.get(article.url, ())
@@ -166,10 +167,6 @@ def _articles(archive: Archive) -> Iterator[Page]:
             bodies=(article,),
             inputs=tuple(inputs),
         )
-
-
-def _any_links(archive: Archive) -> bool:
-    return any(article.links for article in archive.articles)
 
 
 def _stories(archive: Archive) -> Iterator[Page]:
@@ -503,21 +500,27 @@ well under half a second, while 30 years of 10,000 articles make only 30 shards 
 
 def plan_shards(articles: Iterable[Article]) -> dict[str, tuple[Article, ...]]:
     """Shard key ('2021', or '2021-03' in a large year) → its articles in timeline order."""
+    return by_period(articles, SHARD_LIMIT)
+
+
+def by_period(articles: Iterable[Article], limit: int) -> dict[str, tuple[Article, ...]]:
+    """Articles by year ('2021'), or by month ('2021-03') in a year of more than limit;
+    years and months ascending, each in the order the articles come."""
     by_year: dict[int, list[Article]] = {}
     for article in articles:
         by_year.setdefault(article.year, []).append(article)
-    shards: dict[str, tuple[Article, ...]] = {}
+    periods: dict[str, tuple[Article, ...]] = {}
     for year in sorted(by_year):
         items = by_year[year]
-        if len(items) <= SHARD_LIMIT:
-            shards[f"{year:04d}"] = tuple(items)
+        if len(items) <= limit:
+            periods[f"{year:04d}"] = tuple(items)
             continue
         by_month: dict[int, list[Article]] = {}
         for article in items:
             by_month.setdefault(article.date.month, []).append(article)
         for month in sorted(by_month):
-            shards[f"{year:04d}-{month:02d}"] = tuple(by_month[month])
-    return shards
+            periods[f"{year:04d}-{month:02d}"] = tuple(by_month[month])
+    return periods
 
 
 def _search(archive: Archive) -> Iterator[Page]:
@@ -568,15 +571,10 @@ def _sitemaps(archive: Archive, pages: Sequence[Page]) -> list[Page]:
     (as many as the groups: countries, years, topics, stories) follows every change.
     """
     maps: list[tuple[str, Sitemap, tuple[str, ...] | None]] = []
-    for year, articles in archive.by_year.items():
+    for key, articles in by_period(archive.articles, SITEMAP_LIMIT).items():
         entries: Sitemap = [(urls.article_url(a), a.date.isoformat()) for a in articles]
-        groups = {f"{year:04d}": entries}
-        if len(entries) > SITEMAP_LIMIT:
-            groups = {}
-            for article, entry in zip(articles, entries, strict=True):
-                groups.setdefault(f"{year:04d}-{article.date.month:02d}", []).append(entry)
-        for key, group in groups.items():
-            maps.extend((part, chunk, (f"y:{year}",)) for part, chunk in _sitemap_parts(key, group))
+        inputs = (f"y:{int(key[:4])}",)  # a month's sitemap too: its year's group decides
+        maps.extend((part, chunk, inputs) for part, chunk in _sitemap_parts(key, entries))
     lastmod = _last_changes(archive)
     others = sorted(
         page.url
