@@ -161,7 +161,6 @@ def _misattributed(
         known = outlet_named(named)
         if known is site:
             continue
-        message = f"'{url_field}' is on {host_of(url)}, a site of {site.name}, not of {named}"
         if known is None:
             message = (
                 f"'{url_field}' is on {host_of(url)}, a site of {site.name}; is {named} "
@@ -170,6 +169,7 @@ def _misattributed(
             hint = f"if so, name it '{site.name}'; if not, the address is not its copy"
             warnings.append(BuildWarning(f"{message} ({hint})", path, line))
             continue
+        message = f"'{url_field}' is on {host_of(url)}, a site of {site.name}, not of {named}"
         if url_field == "source_url":
             hint = "'source_url' is the original on its publisher's site; a copy found "
             hint += "elsewhere goes in 'via' and 'via_url'"

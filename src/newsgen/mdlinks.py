@@ -46,10 +46,13 @@ def link_lines(body: str) -> dict[str, int]:
     text = _prose(body.replace("\r\n", "\n").replace("\r", "\n"))
     found: dict[str, int] = {}
     matches = [*_INLINE.finditer(text), *_DEFINITION.finditer(text)]
+    line = counted = 0  # lines are counted on from the last link, once over the text
     for match in sorted(matches, key=lambda m: m.start()):
         target = _file_part(match[1] or match[2] or "")
         if target is not None and target not in found:
-            found[target] = text.count("\n", 0, match.start())
+            line += text.count("\n", counted, match.start())
+            counted = match.start()
+            found[target] = line
     return found
 
 
