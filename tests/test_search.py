@@ -229,6 +229,15 @@ def _indexer_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return runs
 
 
+def _built_fresh(config: Config, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, bytes], int]:
+    """The site built again into a new output folder with the cache kept (a CI run), and
+    how many times the indexer ran for it."""
+    shutil.rmtree(config.path("output"))
+    runs = _indexer_runs(monkeypatch)
+    build(config)
+    return snapshot(config.path("output")), len(runs)
+
+
 def _shards(config: Config) -> list[str]:
     return sorted({p.parent.name for p in config.path("output").glob("search/pagefind/*/*")})
 
@@ -242,16 +251,14 @@ def test_a_fresh_output_folder_with_the_cache_kept_re_indexes_no_shard(
     assert len(_shards(config)) == 2
 
     # A CI run: the cache folder restored, the output folder new.
-    shutil.rmtree(config.path("output"))
-    runs = _indexer_runs(monkeypatch)
-    build(config)
-    assert snapshot(config.path("output")) == first
-    assert len(runs) == 1  # the indexer's scripts, from one small page; no shard
+    built, runs = _built_fresh(config, monkeypatch)
+    assert built == first
+    assert runs == 1  # the indexer's scripts, from one small page; no shard
 
     # A full build reads no cache: every shard is indexed.
-    runs.clear()
+    counted = _indexer_runs(monkeypatch)
     build(config, full=True)
-    assert len(runs) == 2
+    assert len(counted) == 2
     assert snapshot(config.path("output")) == first
 
 
@@ -302,13 +309,11 @@ def test_the_cache_holds_no_script_and_a_planted_row_is_not_used(
         assert names and not [n for n in names if n.endswith(".js") or "wasm" in n]
         keys = sorted(key for (key,) in connection.execute("SELECT DISTINCT key FROM shards"))
         _PLANTED[planted](connection, keys[0])
-    shutil.rmtree(config.path("output"))
-    runs = _indexer_runs(monkeypatch)
-    build(config)
-    assert snapshot(config.path("output")) == first
+    built, runs = _built_fresh(config, monkeypatch)
+    assert built == first
     # The other shard comes from the cache (with the scripts, made from one small page);
     # the planted one is indexed again.
-    assert len(runs) == 2
+    assert runs == 2
 
 
 def test_a_damaged_cache_file_is_made_anew(
@@ -322,11 +327,10 @@ def test_a_damaged_cache_file_is_made_anew(
     shutil.rmtree(config.path("output"))
     build(config)
     assert snapshot(config.path("output")) == first
-    shutil.rmtree(config.path("output"))
-    runs = _indexer_runs(monkeypatch)
-    build(config)  # the file made anew by the build before serves this one
-    assert snapshot(config.path("output")) == first
-    assert len(runs) == 1
+    # The file made anew by the build before serves this one.
+    built, runs = _built_fresh(config, monkeypatch)
+    assert built == first
+    assert runs == 1
 
 
 def test_a_language_without_a_stemmer_keeps_its_webassembly(
@@ -343,11 +347,9 @@ def test_a_language_without_a_stemmer_keeps_its_webassembly(
     for entry in shards:
         assert json.loads(entry.read_text())["languages"]["uz"]["wasm"] is None
         assert (entry.parent / "wasm.unknown.pagefind").is_file()
-    shutil.rmtree(output)
-    runs = _indexer_runs(monkeypatch)
-    build(config)
-    assert snapshot(output) == first
-    assert len(runs) == 1  # the scripts; both shards from the cache
+    built, runs = _built_fresh(config, monkeypatch)
+    assert built == first
+    assert runs == 1  # the scripts; both shards from the cache
 
 
 def test_the_cache_drops_the_shards_no_recent_build_had(site: Callable[..., Config]) -> None:
@@ -381,8 +383,6 @@ def test_two_output_folders_sharing_a_cache_keep_each_others_shards(
     build(config)
     first = snapshot(config.path("output"))
     build(other)
-    shutil.rmtree(config.path("output"))
-    runs = _indexer_runs(monkeypatch)
-    build(config)
-    assert snapshot(config.path("output")) == first
-    assert len(runs) == 1  # the scripts only: the drafts' build dropped none of its shards
+    built, runs = _built_fresh(config, monkeypatch)
+    assert built == first
+    assert runs == 1  # the scripts only: the drafts' build dropped none of its shards

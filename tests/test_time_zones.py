@@ -78,6 +78,14 @@ def test_local_mean_time_is_given_in_whole_minutes(site: Callable[..., Config]) 
     assert set(_published(config)) == {expected}
 
 
+def _refused(config: Config, settings: str, capsys: pytest.CaptureFixture[str]) -> str:
+    """What a build says on stderr with these settings written; it must fail (exit 1)."""
+    (config.root / "newsgen.yaml").write_text(settings)
+    capsys.readouterr()
+    assert main(["--root", str(config.root), "build"]) == 1
+    return capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "zone",
     # Not zones, or files of the system's zone folder that are no IANA zone of their own.
@@ -88,10 +96,7 @@ def test_an_unknown_time_zone_is_an_error_at_its_line(
     site: Callable[..., Config], capsys: pytest.CaptureFixture[str], zone: str
 ) -> None:
     config = site({"a.md": article_text()})
-    (config.root / "newsgen.yaml").write_text(f"title: T\ntimezone: {zone}\n")
-    capsys.readouterr()
-    assert main(["--root", str(config.root), "build"]) == 1
-    err = capsys.readouterr().err
+    err = _refused(config, f"title: T\ntimezone: {zone}\n", capsys)
     assert err.startswith("newsgen.yaml:2: unknown time zone"), err
     assert not config.path("output").exists()
 
@@ -155,7 +160,4 @@ def test_an_unknown_time_zone_suggests_the_nearest(
     site: Callable[..., Config], capsys: pytest.CaptureFixture[str], written: str, meant: str
 ) -> None:
     config = site({"a.md": article_text()})
-    (config.root / "newsgen.yaml").write_text(f"timezone: {written}\n")
-    capsys.readouterr()
-    assert main(["--root", str(config.root), "build"]) == 1
-    assert f"did you mean {meant}?" in capsys.readouterr().err
+    assert f"did you mean {meant}?" in _refused(config, f"timezone: {written}\n", capsys)
