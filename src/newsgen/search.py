@@ -206,7 +206,8 @@ sharing one cache do not drop each other's."""
 
 
 _MAX_FILE = 16 << 20
-"""No file of a shard comes near this (a fragment is a few KB, a meta a few hundred): a
+"""No file of a shard comes near this (in a shard of 376 articles of the 10,000 benchmark,
+a fragment is 1.5 KB packed on average, the meta 3.7 KB, the largest index chunk 32 KB): a
 row larger is not Pagefind's, nor is a file that unpacks to more."""
 
 
