@@ -372,6 +372,27 @@ def test_the_cache_drops_the_shards_no_recent_build_had(site: Callable[..., Conf
     assert keys() == len(_shards(config)) + search.BUILDS_KEPT - 1 == 1 + 2
 
 
+def test_a_shard_a_failed_build_stored_goes_when_no_recent_build_had_it(tmp_path: Path) -> None:
+    database = tmp_path / search.SHARD_CACHE
+
+    def stored() -> set[str]:
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            return {key for (key,) in connection.execute("SELECT DISTINCT key FROM shards")}
+
+    stale, other = "a" * 64, "b" * 64
+    with contextlib.suppress(RuntimeError), search.ShardCache(tmp_path) as cache:
+        cache.put(stale, {"search/x/pagefind-entry.json": b"{}"}, "search/x/")
+        raise RuntimeError("the build fails after indexing a shard")
+    # The failed build counts among the recent ones, as a build that ended well would.
+    for _ in range(search.BUILDS_KEPT - 1):
+        with search.ShardCache(tmp_path) as cache:
+            cache.keep(other)
+        assert stored() == {stale}
+    with search.ShardCache(tmp_path) as cache:
+        cache.keep(other)
+    assert stored() == set()
+
+
 def test_two_output_folders_sharing_a_cache_keep_each_others_shards(
     site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
 ) -> None:

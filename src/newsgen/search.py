@@ -100,6 +100,8 @@ class ShardCache:
         self.used: set[str] = set()
         self._connection: sqlite3.Connection | None = None
         self._opened = False
+        self.build = 1
+        """This build's number in the ``used`` table: one more than the last build's."""
 
     @property
     def connection(self) -> sqlite3.Connection | None:
@@ -119,10 +121,13 @@ class ShardCache:
             if path.is_symlink() or (path.exists() and not path.is_file()):
                 return None
             try:
-                return _connect(path)
+                connection = _connect(path)
             except sqlite3.DatabaseError:  # damaged, or not a database: ours to make anew
                 path.unlink()
-                return _connect(path)
+                connection = _connect(path)
+            (last,) = connection.execute("SELECT COALESCE(MAX(build), 0) FROM used").fetchone()
+            self.build = (last if type(last) is int else 0) + 1
+            return connection
         except (OSError, sqlite3.Error):
             return None
 
@@ -165,6 +170,11 @@ class ShardCache:
             with self.lock, connection:
                 connection.execute("DELETE FROM shards WHERE key = ?", (fingerprint,))
                 connection.executemany("INSERT INTO shards VALUES (?, ?, ?)", rows)
+                # Every shard stored is named in `used`, so that pruning finds what to drop
+                # there: never by scanning the shards, a gigabyte at 100,000 articles.
+                connection.execute(
+                    "INSERT OR REPLACE INTO used VALUES (?, ?)", (fingerprint, self.build)
+                )
         except sqlite3.Error:
             pass  # an optimisation only: the next build indexes the shard again
 
@@ -183,16 +193,18 @@ class ShardCache:
         try:
             if prune:
                 with connection:
-                    (last,) = connection.execute(
-                        "SELECT COALESCE(MAX(build), 0) FROM used"
-                    ).fetchone()
-                    this = (last if type(last) is int else 0) + 1
                     connection.executemany(
                         "INSERT OR REPLACE INTO used VALUES (?, ?)",
-                        [(key, this) for key in self.used],
+                        [(key, self.build) for key in self.used],
                     )
-                    connection.execute("DELETE FROM used WHERE build <= ?", (this - BUILDS_KEPT,))
-                    connection.execute("DELETE FROM shards WHERE key NOT IN (SELECT key FROM used)")
+                    oldest = self.build - BUILDS_KEPT
+                    gone = connection.execute(
+                        "SELECT key FROM used WHERE build <= ?", (oldest,)
+                    ).fetchall()
+                    # By key, each a range of the shards' primary key: a scan of the whole
+                    # table read its gigabyte again (0.8 to 2 s of each rebuild of 100,000).
+                    connection.executemany("DELETE FROM shards WHERE key = ?", gone)
+                    connection.execute("DELETE FROM used WHERE build <= ?", (oldest,))
             connection.close()
         except sqlite3.Error:
             pass
