@@ -481,3 +481,71 @@ def test_the_output_stamp_taken_beside_is_the_one_taken_here(
     (output / urls.MANIFEST).unlink()
     with StampBeside(output) as stamp:
         assert stamp.result() is None  # no manifest: nothing to trust
+
+
+def test_a_rebuild_takes_the_status_found_beside_it_instead_of_looking_at_each_file(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from newsgen import pipeline, write
+
+    config = site({"a.md": article_text(countries="[UZ]"), "b.md": article_text("Other")})
+    build(config)
+    output = config.path("output")
+    listed = len(read_manifest(output) or ())
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # the forked way, as above
+    handed: list[bool] = []
+
+    class Watched(write.Staging):
+        def __init__(self, output: Path, seen: write.SiteStatus | None = None) -> None:
+            handed.append(seen is not None)
+            super().__init__(output, seen)
+            self.looked = 0
+
+        def _intact(self, index: int) -> bool:
+            self.looked += self._inodes[index] < 0
+            return super()._intact(index)
+
+    made: list[Watched] = []
+
+    def staging(output: Path, seen: write.SiteStatus | None = None) -> Watched:
+        made.append(Watched(output, seen))
+        return made[-1]
+
+    monkeypatch.setattr(pipeline, "Staging", staging)
+    (config.path("source") / "c.md").write_text(article_text("Third", countries="[UZ]"))
+    report = build(config)
+    assert handed == [True] and made[0].looked == 0 and listed > 10
+    assert report.written and report.rendered < report.pages
+    # What the status stood for is what the next build finds: it has nothing to do.
+    again = build(config)
+    assert again.rendered == 0 and again.written == []
+    monkeypatch.undo()
+    fresh = site(
+        {"a.md": article_text(countries="[UZ]"), "b.md": article_text("Other"),
+         "c.md": article_text("Third", countries="[UZ]")}
+    )  # fmt: skip
+    build(fresh)
+    assert snapshot(output) == snapshot(fresh.path("output"))
+
+
+def test_a_status_of_another_manifest_is_not_taken(site: Callable[..., Config]) -> None:
+    from newsgen import write
+
+    config = site({"a.md": article_text(countries="[UZ]")})
+    build(config)
+    output = config.path("output")
+    status = write.site_status(output)
+    assert status is not None and write.SiteStatus.decode(status.encode()) == status
+    assert status.stamp() == write.site_stamp(output)
+    page = output / "countries" / "uz.html"
+    page.write_bytes(page.read_bytes()[:100])  # in place: the manifest stays as it was
+    (output / urls.MANIFEST).touch()  # ... but for its time
+    staging = write.Staging(output, status)
+    index = staging.old.index("countries/uz.html")
+    assert index is not None
+    assert staging.previous("countries/uz.html") is None  # looked at, and found damaged
+    staging.discard()
+    for broken in (b"", status.encode()[:-8], status.encode() + b"x"):
+        assert write.SiteStatus.decode(broken) is None

@@ -247,6 +247,50 @@ def site_stamp(output: Path) -> str | None:
     None when the folder does not match its manifest (a listed file is missing or has
     another size) or has no sound manifest: then no build may trust it to be current.
     """
+    status = site_status(output)
+    return None if status is None else status.stamp()
+
+
+@dataclass(frozen=True)
+class SiteStatus:
+    """The output folder as one look found it (``site_status``): the status of each file its
+    manifest lists, in the manifest's order, and of the manifest itself. Plain bytes, so
+    that the process that looked can hand it over (``pipeline.StampBeside``)."""
+
+    manifest: tuple[int, int, int]
+    """The manifest file's size, time and inode."""
+    times: bytes
+    """Each listed file's modification time (an array of signed 64-bit integers)."""
+    inodes: bytes
+    """Each listed file's inode (an array of unsigned 64-bit integers)."""
+
+    def stamp(self) -> str:
+        """The site's stamp (``site_stamp``)."""
+        stamp = _Stamp()
+        stamp.times = array.array("q", self.times)
+        stamp.inodes = array.array("Q", self.inodes)
+        return stamp.digest(self.manifest)
+
+    def encode(self) -> bytes:
+        """The status as bytes: the manifest's three numbers, then the two arrays."""
+        return array.array("q", [*self.manifest, len(self.times)]).tobytes() + (
+            self.times + self.inodes
+        )
+
+    @classmethod
+    def decode(cls, data: bytes) -> SiteStatus | None:
+        """A status from its bytes; None when they are not one."""
+        if len(data) < 32:
+            return None
+        size, mtime, inode, length = array.array("q", data[:32])
+        if length < 0 or length % 8 or len(data) != 32 + 2 * length:
+            return None
+        return cls((size, mtime, inode), data[32 : 32 + length], data[32 + length :])
+
+
+def site_status(output: Path) -> SiteStatus | None:
+    """What the output folder holds now, file by file (``site_stamp`` is its digest); None
+    when the folder does not match its manifest or has no sound manifest."""
     stamp = _Stamp()
     try:
         folder = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
@@ -276,7 +320,8 @@ def site_stamp(output: Path) -> str | None:
         return None
     finally:
         os.close(folder)
-    return stamp.digest(info)
+    manifest = (info.st_size, info.st_mtime_ns, info.st_ino)
+    return SiteStatus(manifest, stamp.times.tobytes(), stamp.inodes.tobytes())
 
 
 _KIND = 0o170000  # the bits of st_mode that tell a file's kind (stat.S_IFMT)
@@ -300,10 +345,13 @@ class _Stamp:
         stamp.inodes = array.array("Q", inodes.tobytes())
         return stamp
 
-    def digest(self, manifest: os.stat_result) -> str:
-        """The stamp, given the manifest's status."""
-        digest = hashlib.sha256(array.array("q", [manifest.st_size, manifest.st_mtime_ns]))
-        digest.update(array.array("Q", [manifest.st_ino]))
+    def digest(self, manifest: os.stat_result | tuple[int, int, int]) -> str:
+        """The stamp, given the manifest's status (or its size, time and inode)."""
+        if isinstance(manifest, os.stat_result):
+            manifest = (manifest.st_size, manifest.st_mtime_ns, manifest.st_ino)
+        size, mtime, inode = manifest
+        digest = hashlib.sha256(array.array("q", [size, mtime]))
+        digest.update(array.array("Q", [inode]))
         digest.update(self.times)
         digest.update(self.inodes)
         return digest.hexdigest()
@@ -528,9 +576,13 @@ class Staging:
     output must be the real folder (real_output), and the build must hold its lock.
     Each file of the live site is looked at once: the status that previous or put finds
     it in, with each staged file's, is what the site's stamp is made from after publishing.
+
+    seen: the live site's status as a look this build took found it (``site_status``): when
+    it is of the manifest read here, every file it lists was found as listed, and is not
+    looked at again (at 100,000 articles, 210,000 system calls, 0.7 s of a rebuild).
     """
 
-    def __init__(self, output: Path) -> None:
+    def __init__(self, output: Path, seen: SiteStatus | None = None) -> None:
         self.output = output
         old, problem, info = _read_manifest(output)
         self.old: Manifest = old or _EMPTY
@@ -546,6 +598,17 @@ class Staging:
         # manifest (the inode -1: not looked at yet), and each staged file's.
         self._times = array.array("q", bytes(8 * len(self.old)))
         self._inodes = array.array("q", [-1]) * len(self.old)
+        if (
+            seen is not None
+            and info is not None
+            and problem is None
+            and seen.manifest == (info.st_size, info.st_mtime_ns, info.st_ino)
+            and len(seen.times) == len(seen.inodes) == 8 * len(self.old)
+        ):
+            self._times = array.array("q", seen.times)
+            # Signed, as -1 marks a file not looked at: an inode past 2**63 reads as
+            # negative, and that file is looked at again, as without a status.
+            self._inodes = array.array("q", seen.inodes)
         self._staged: dict[str, tuple[int, int]] = {}
         self._rewritten = False
         """Whether an unchanged file has a new entry (the same bytes, another fingerprint)."""
