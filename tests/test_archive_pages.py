@@ -175,9 +175,9 @@ def test_mentions_are_found_once_per_text(
     calls: list[str] = []
     original = newsgen.countries.find_mentions
 
-    def counting(text: str, language: str) -> list[str]:
+    def counting(text: str, language: str, year: int | None = None) -> list[str]:
         calls.append(text)
-        return original(text, language)
+        return original(text, language, year)
 
     monkeypatch.setattr(newsgen.countries, "find_mentions", counting)
     (config.path("source") / "other.md").write_text(

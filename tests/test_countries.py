@@ -199,7 +199,28 @@ def test_a_former_state_is_mentioned_only_in_its_own_years(
     archive, _ = load_archive(config, use_cache=False)
     found = {a.date.year: archive.mentions.get(a.url, ()) for a in archive.articles}
     assert found[1985] == ("DDDE", "YUCS")
-    assert not {"DDDE", "CSXX"} & set(found[2015])
+    # In 2015 the former state's name names the countries within it, 'DDR-RAM' nothing.
+    assert found[2015] == ("RS", "ME")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "year", "expected"),
+    [
+        ("the former East Germany, and East Germany again", "en", 2015, [("DE", 2)]),
+        ("the former East Germany, and East Germany again", "en", 1985, [("DDDE", 2)]),
+        ("Serbia and Montenegro left the union; Serbia stayed", "en", 2010,
+         [("RS", 2), ("ME", 1)]),
+        ("Serbia and Montenegro left the union; Serbia stayed", "en", 2004,
+         [("CSXX", 1), ("RS", 1)]),
+        ("the Soviet Union and South Yemen", "en", 2000, [("YE", 1)]),  # no country within
+        ("the Soviet Union and South Yemen", "en", None, [("SUHH", 1), ("YDYE", 1)]),
+        ("Советский Союз и Германия", "ru", 2015, [("DE", 1)]),
+    ],
+)  # fmt: skip
+def test_a_former_states_name_out_of_its_years_names_the_countries_within_it(
+    text: str, language: str, year: int | None, expected: list[tuple[str, int]]
+) -> None:
+    assert count_mentions(text, language, year) == expected
 
 
 def test_a_body_naming_a_former_state_is_read_once(
@@ -215,9 +236,9 @@ def test_a_body_naming_a_former_state_is_read_once(
     read: list[str] = []
     real = countries.find_mentions
 
-    def counted(text: str, language: str) -> list[str]:
+    def counted(text: str, language: str, year: int | None = None) -> list[str]:
         read.append(text)
-        return real(text, language)
+        return real(text, language, year)
 
     monkeypatch.setattr(countries, "find_mentions", counted)
     source = config.path("source") / "b.md"

@@ -114,8 +114,8 @@ def existed(code: str, year: int) -> bool:
     """Whether a country existed in a year: a former state only within its years.
 
     A text's mentions are weighed by it: 'DDR' in a report of 2015 is memory, not East
-    Germany. (A former state's whole name is still read as one name: 'Serbia and
-    Montenegro' in 2015 names neither the former state nor, so far, the two countries.)
+    Germany (``count_mentions`` then reads the countries within its name: 'the former East
+    Germany' names Germany, 'Serbia and Montenegro' Serbia and Montenegro).
     """
     former = _historical().get(code)
     return former is None or former.first <= year <= former.last
@@ -229,8 +229,9 @@ _LATIN = re.compile(r"[A-Za-zÀ-ÿ -]+")
 
 
 @functools.cache
-def _mention_pattern(language: str) -> tuple[re.Pattern[str], dict[str, str]]:
-    """One regular expression, compiled once per language, for every way to name a country."""
+def _mention_pattern(language: str, former: bool = True) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regular expression, compiled once per language, for every way to name a country
+    (of former states too, unless not former)."""
     data = _mention_data()
     base = language.split("-")[0].lower()
     names: dict[str, str] = {}
@@ -244,7 +245,7 @@ def _mention_pattern(language: str) -> tuple[re.Pattern[str], dict[str, str]]:
                 names.setdefault(str(name).replace("’", "'"), str(code))
         for name, code in data["names"].get(lang, {}).items():
             names.setdefault(name, code)
-        for name, code in _historical_names(lang).items():
+        for name, code in _historical_names(lang).items() if former else ():
             names.setdefault(name, code)
     for name, code in data["capitals"].items():
         names.setdefault(name, code)
@@ -290,25 +291,41 @@ def _escape(char: str) -> str:
     return "['’]" if char == "'" else re.escape(char)
 
 
-def find_mentions(text: str, language: str) -> list[str]:
-    """The countries a text names (by name, alias, demonym or capital), most mentioned first."""
-    return [code for code, _ in count_mentions(text, language)]
+def find_mentions(text: str, language: str, year: int | None = None) -> list[str]:
+    """The countries a text names (by name, alias, demonym or capital), most mentioned first;
+    of a text of a known year, only the states that existed then (see ``count_mentions``)."""
+    return [code for code, _ in count_mentions(text, language, year)]
 
 
-def count_mentions(text: str, language: str) -> list[tuple[str, int]]:
-    """Each country a text names and how often, most mentioned first (ties: first named)."""
+def count_mentions(text: str, language: str, year: int | None = None) -> list[tuple[str, int]]:
+    """Each country a text names and how often, most mentioned first (ties: first named).
+
+    year: the text's, when known. A former state's name in a text of another year names
+    the countries within it instead ('the former East Germany' in 2015: Germany).
+    """
     pattern, lookup = _mention_pattern(language)
     counts: dict[str, int] = {}
     for match in pattern.finditer(text):
-        word = match.group("name")
-        if word is not None:
-            code = lookup.get(word.replace("’", "'"))
-        else:
-            code = lookup.get(match.group("stem").casefold())
-        if code:
+        code = _code_of(match, lookup)
+        if code and year is not None and not existed(code, year):
+            # Read again without former states' names, within the name's own span (the
+            # text around it still bounds each word).
+            inner, inner_lookup = _mention_pattern(language, former=False)
+            found = inner.finditer(text, match.start(), match.end())
+            for code in filter(None, (_code_of(m, inner_lookup) for m in found)):
+                counts[code] = counts.get(code, 0) + 1
+        elif code:
             counts[code] = counts.get(code, 0) + 1
     first = {code: index for index, code in enumerate(counts)}
     return sorted(counts.items(), key=lambda item: (-item[1], first[item[0]]))
+
+
+def _code_of(match: re.Match[str], lookup: Mapping[str, str]) -> str | None:
+    """The country a match of ``_mention_pattern`` names."""
+    word = match.group("name")
+    if word is not None:
+        return lookup.get(word.replace("’", "'"))
+    return lookup.get(match.group("stem").casefold())
 
 
 OTHER_REGION = "ZZ"

@@ -320,7 +320,7 @@ def find_all_mentions(
     Many bodies to read (a cold build) are read on `workers` forked processes.
     """
     articles = list(articles)
-    known = [cache.get(a.body_digest, a.language) if cache else None for a in articles]
+    known = [cache.get(a.body_digest, a.language, a.year) if cache else None for a in articles]
     unread = [article for article, codes in zip(articles, known, strict=True) if codes is None]
     found = iter(forked_map(_mentions_in, unread, workers))
     mentions: dict[str, tuple[str, ...]] = {}
@@ -328,7 +328,7 @@ def find_all_mentions(
         if codes is None:
             codes = next(found)
             if cache is not None:
-                cache.put(article.body_digest, article.language, codes)
+                cache.put(article.body_digest, article.language, article.year, codes)
         mentions[article.url] = codes
     return mentions
 
@@ -336,7 +336,7 @@ def find_all_mentions(
 def _mentions_in(article: Article) -> tuple[str, ...]:
     from newsgen.countries import find_mentions
 
-    return tuple(find_mentions(read_body(article), article.language))
+    return tuple(find_mentions(read_body(article), article.language, article.year))
 
 
 def load_about(config: Config) -> tuple[Document | None, list[NewsgenError]]:

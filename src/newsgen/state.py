@@ -570,7 +570,8 @@ _CONVERTED = [
 
 
 class MentionCache:
-    """The countries each body names, by the hash of the body and its language.
+    """The countries each body names, by the hash of the body, its language and its year
+    (a former state's name names it only in its own years: ``countries.count_mentions``).
 
     Finding them needs the body's text; with this, a build reads only the bodies of new
     or changed files. It holds a few codes per article: memory grows with metadata.
@@ -599,17 +600,17 @@ class MentionCache:
                     entries[name] = found
         self.entries = entries
 
-    def get(self, body_digest: str, language: str) -> tuple[str, ...] | None:
+    def get(self, body_digest: str, language: str, year: int) -> tuple[str, ...] | None:
         """The countries a body names, if an earlier build found them."""
-        name = f"{body_digest}:{language}"
+        name = f"{body_digest}:{language}:{year}"
         found = self.entries.get(name)
         if found is not None:
             self.used[name] = found
         return found
 
-    def put(self, body_digest: str, language: str, codes: tuple[str, ...]) -> None:
+    def put(self, body_digest: str, language: str, year: int, codes: tuple[str, ...]) -> None:
         """Remember what a body names."""
-        self.used[f"{body_digest}:{language}"] = codes
+        self.used[f"{body_digest}:{language}:{year}"] = codes
 
     def save(self) -> None:
         """Write the rows that differ from what was read; drop the rows no build used."""

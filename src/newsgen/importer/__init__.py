@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from newsgen.countries import count_mentions, existed
+from newsgen.countries import count_mentions
 from newsgen.errors import ContentError
 from newsgen.importer.dates import find_date
 from newsgen.importer.draft import Draft, Provenance, clean_text, yaml_value
@@ -149,8 +149,7 @@ def _countries(
     names; of former states, only those that existed in its year, when it is known."""
 
     def named(text: str) -> list[tuple[str, int]]:
-        found = count_mentions(text, language)
-        return [(c, n) for c, n in found if year is None or existed(c, year)]
+        return count_mentions(text, language, year)
 
     in_title = {code for code, _ in named(title)}
     counted = named("\n".join(body))
