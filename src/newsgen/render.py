@@ -752,11 +752,12 @@ def chrome_language(language: str) -> str:
     name = found[0]
     if name == language.replace("-", "_"):
         return language
-    from babel import UnknownLocaleError
+    from babel.core import parse_locale as split_tag
 
+    # The tag's own subtags only: Babel's Locale would add the likely script ('sr-RS' is Cyrl).
     try:
-        script = parse_locale(language).script
-    except (ValueError, UnknownLocaleError):
+        script = split_tag(language.replace("-", "_"))[2]
+    except ValueError:
         script = None
     return language if script is None else name.replace("_", "-")
 
