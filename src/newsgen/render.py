@@ -282,6 +282,9 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         site=config,
         urls=urls,
         lang_attr=lambda code, around=config.language: lang_attr(code, around),
+        # The language the catalog writes the chrome in: where it is not the text's around
+        # it (a site in a language with no catalog), the chrome's elements say so.
+        chrome_language=chrome_language(config.language),
         text_direction=text_direction,
         absolute=lambda url: urls.absolute(config.base_url, url),
         entry_id=entry_id,
@@ -302,6 +305,7 @@ def make_environment(config: Config, loader: jinja2.BaseLoader | None = None) ->
         atom_date=lambda article: atom_date(article, config.timezone),
         plural=functools.partial(plural, messages),
         site_label=site_label,
+        lang_span=lambda text, code, around=config.language: lang_span(text, code, around),
         by_story=by_story,
     )
     return env
@@ -682,6 +686,15 @@ def lang_attr(code: str, around: str) -> Markup:
     return Markup(' lang="{}"{}').format(code, Markup(f' dir="{direction}"') if turn else "")
 
 
+def lang_span(text: str, code: str, around: str) -> Markup:
+    """Text in a language, in a ``span`` that says which where it is not the language around
+    it; else the text alone (escaped unless it is markup)."""
+    attribute = lang_attr(code, around)
+    if not attribute:
+        return escape(text)
+    return Markup("<span{}>{}</span>").format(attribute, text)
+
+
 @functools.cache
 def text_direction(code: str) -> str:
     """'rtl' for a language written right to left (CLDR's character order), else 'ltr'."""
@@ -713,6 +726,42 @@ def catalog_folder() -> Path:
     return Path(__file__).resolve().parent / "locale"
 
 
+def _catalog(language: str) -> tuple[str, Path] | None:
+    """The chrome's catalog for a language: its folder's name and .po file, by the full tag,
+    then the base language; None when there is neither."""
+    tag = language.replace("-", "_")
+    for name in (tag, tag.split("_")[0]):
+        path = catalog_folder() / name / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
+        if path.is_file():
+            return name, path
+    return None
+
+
+@functools.cache
+def chrome_language(language: str) -> str:
+    """The language (BCP 47) the chrome of a site in a language is written in: the one of the
+    catalog translations() finds, or English (the msgids') where there is none.
+
+    A regional variant read from its base language's catalog ('de-AT' from 'de') counts as
+    the site's own language, as its readers take it; a variant of script ('sr-Latn' from
+    'sr') does not, for its words are written otherwise.
+    """
+    found = _catalog(language)
+    if found is None:
+        return "en"
+    name = found[0]
+    if name == language.replace("-", "_"):
+        return language
+    from babel.core import parse_locale as split_tag
+
+    # The tag's own subtags only: Babel's Locale would add the likely script ('sr-RS' is Cyrl).
+    try:
+        script = split_tag(language.replace("-", "_"))[2]
+    except ValueError:
+        script = None
+    return language if script is None else name.replace("_", "-")
+
+
 @functools.cache
 def translations(language: str) -> gettext.NullTranslations:
     """The catalog of the site's chrome for a language (BCP 47), or English when there is none.
@@ -724,17 +773,16 @@ def translations(language: str) -> gettext.NullTranslations:
     from babel.messages.pofile import read_po
     from babel.support import Translations
 
-    tag = language.replace("-", "_")
-    for name in (tag, tag.split("_")[0]):
-        path = catalog_folder() / name / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
-        if path.is_file():
-            with path.open("rb") as stream:
-                catalog = read_po(stream, locale=name, domain=CATALOG_DOMAIN)
-            compiled = io.BytesIO()
-            write_mo(compiled, catalog, use_fuzzy=False)
-            compiled.seek(0)
-            return Translations(compiled, domain=CATALOG_DOMAIN)
-    return gettext.NullTranslations()
+    found = _catalog(language)
+    if found is None:
+        return gettext.NullTranslations()
+    name, path = found
+    with path.open("rb") as stream:
+        catalog = read_po(stream, locale=name, domain=CATALOG_DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled, domain=CATALOG_DOMAIN)
 
 
 @functools.cache
