@@ -118,3 +118,32 @@ def test_a_german_archive_says_where_a_text_comes_from_in_german(
     assert "Woher dieser Text stammt" in page
     assert "Veröffentlicht von A Source (" in page and "Abgerufen am" in page
     assert "Where this text comes from" not in page
+
+
+def test_a_storys_other_reports_are_told_in_the_sites_language(
+    site: Callable[..., Config],
+) -> None:
+    texts = {
+        "a.md": article_text("Talks", date="2019-05-01", story="talks", language="en"),
+        "b.md": article_text("Gespräche", date="2019-05-02", story="talks", language="de"),
+        "c.md": article_text("Weiter", date="2019-05-03", story="talks", language="de"),
+    }
+    files = render_all(site(texts, "language: de\n"))
+    pages = {name: files[url].decode() for name, url in _article_urls(files, texts).items()}
+    assert "dasselbe Ereignis, auf Englisch ·" in pages["b.md"]  # the English report
+    assert "dasselbe Ereignis ·" in pages["b.md"]  # the German one
+    assert "same story" not in "".join(pages.values())
+
+
+def _article_urls(files: dict[str, bytes], texts: dict[str, str]) -> dict[str, str]:
+    """Each article file's page, found by its title."""
+    found: dict[str, str] = {}
+    for name, text in texts.items():
+        title = re.search(r"^title: (.+)$", text, re.M)
+        assert title is not None
+        heading = f">{title.group(1).strip()}</h1>".encode()
+        (url,) = [
+            url for url, data in files.items() if url.startswith("articles/") and heading in data
+        ]
+        found[name] = url
+    return found
