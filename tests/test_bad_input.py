@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 from pathlib import Path
 
@@ -85,6 +86,35 @@ CASES: dict[str, tuple[bytes, str]] = {
     "not-utf8": (
         _fm(*BASE).replace(b"title: T", b"title: Caf\xe9"),
         "articles/bad.md:2: the file is not UTF-8: byte 0xe9 cannot be read (save it as UTF-8)",
+    ),
+    "utf16-without-its-mark": (
+        _fm(*BASE).decode().encode("utf-16-le"),
+        "articles/bad.md:1: the file is UTF-16 text without the mark that says which kind "
+        "(save it as UTF-8)",
+    ),
+    "utf32-without-its-mark": (
+        _fm(*BASE).decode().encode("utf-32-be"),
+        "articles/bad.md:1: the file is UTF-32 text without the mark that says which kind "
+        "(save it as UTF-8)",
+    ),
+    "utf16-cut-short": (
+        _fm(*BASE).decode().encode("utf-16") + b"\x00",
+        "articles/bad.md:1: the file is not whole UTF-16 text, as its first bytes say it is "
+        "(save it as UTF-8)",
+    ),
+    # Lines ended by a carriage return alone (old Mac editors) are lines all the same.
+    "not-utf8-lone-cr": (
+        _fm(*BASE).replace(b"\n", b"\r").replace(b"title: T", b"title: Caf\xe9"),
+        "articles/bad.md:2: the file is not UTF-8: byte 0xe9 cannot be read (save it as UTF-8)",
+    ),
+    "control-character-lone-cr": (
+        _fm(*BASE, body="One.\r\rTwo \x01.\r").replace(b"\n", b"\r"),
+        "articles/bad.md:8: the text holds the control character U+0001 "
+        "(delete it; it cannot be shown in a page or a feed)",
+    ),
+    "nul-crlf-and-lone-cr": (
+        _fm(*BASE, body="One.\r\n\rTwo \x00.\n").replace(b"\n---", b"\r\n---"),
+        "articles/bad.md:8: this is not a text file (it holds binary data)",
     ),
     "binary": (
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
@@ -230,3 +260,31 @@ def test_byte_order_mark_is_fine(built: Path) -> None:
     )
     assert main(["--root", str(built), "build"]) == 0
     assert (built / "_site" / "articles" / "2021" / "10" / "14-with-a-bom.html").is_file()
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_unicode_text_with_its_mark_builds_as_utf8_does(built: Path, codec: str) -> None:
+    text = article_text("Beyond ASCII", body="Ташкент, Müller, 東京.\n")
+    page = built / "_site" / "articles" / "2021" / "10" / "14-beyond-ascii.html"
+    (built / "articles" / "other.md").write_text(text, encoding="utf-8")
+    assert main(["--root", str(built), "build"]) == 0
+    as_utf8 = page.read_bytes()
+    # "utf-16" writes the mark in the machine's order; the named orders write none: add it
+    mark = {"utf-16-be": codecs.BOM_UTF16_BE}.get(codec, b"")
+    (built / "articles" / "other.md").write_bytes(mark + text.encode(codec))
+
+    assert main(["--root", str(built), "build"]) == 0
+    assert page.read_bytes() == as_utf8
+    assert "Ташкент, Müller, 東京." in as_utf8.decode()
+
+
+def test_a_todo_mark_is_found_in_a_file_of_lone_carriage_returns(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _fm(*BASE, "author: Nobody  # TODO: find the byline")
+    (built / "articles" / "old-mac.md").write_bytes(text.replace(b"\n", b"\r"))
+    capsys.readouterr()
+
+    assert main(["--root", str(built), "build", "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert "articles/old-mac.md:5: 'author' is still marked TODO: find the byline" in err

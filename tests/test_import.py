@@ -17,7 +17,7 @@ from newsgen.importer import import_page, import_text
 from newsgen.importer.furniture import is_furniture
 from newsgen.load import parse_article
 
-from .conftest import article_text
+from .conftest import article_text, make_site
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 TODAY = dt.date(2026, 1, 2)
@@ -99,7 +99,9 @@ def test_invalid_utf8_on_standard_input_is_reported_as_such(
     stdin = SimpleNamespace(buffer=io.BytesIO(b"Title\n\nIt is \xff\xfe not text.\n"))
     monkeypatch.setattr("sys.stdin", stdin)
     assert main(["--root", str(config.root), "add", "-"]) == 1
-    assert capsys.readouterr().err.strip() == "<stdin>:3: not UTF-8 text (save it as UTF-8)"
+    assert capsys.readouterr().err.strip() == (
+        "<stdin>:3: the file is not UTF-8: byte 0xff cannot be read (save it as UTF-8)"
+    )
     assert list(config.path("source").iterdir()) == []
 
 
@@ -351,3 +353,18 @@ def test_a_page_with_enough_text_is_in_the_language_it_is_written_in() -> None:
     # A site's template may declare its own language over an article in another.
     page = f'<html lang="en"><head><title>x</title></head><body><article><h1>Abkommen</h1>{"".join(f"<p>{p}</p>" for p in ARTICLE.split(chr(10) * 2)[1:])}</article></body></html>'
     assert import_page(page, "saved.html").language == "de"
+
+
+def test_a_copied_text_saved_as_utf16_is_imported_as_its_utf8_copy_is(
+    site: Callable[..., Config], tmp_path: Path
+) -> None:
+    """Windows' Notepad saves "Unicode" as UTF-16 with a byte order mark."""
+    text = (PAGES / "tass-kazakhstan-zerno.txt").read_text(encoding="utf-8")
+    drafts = []
+    for name, data in (("utf8.txt", text.encode()), ("utf16.txt", text.encode("utf-16"))):
+        config = make_site(tmp_path / name, {})
+        (config.root / name).write_bytes(data)
+        assert main(["--root", str(config.root), "add", str(config.root / name)]) == 0
+        (draft,) = config.path("source").glob("*.md")
+        drafts.append(draft.read_bytes())
+    assert drafts[0] == drafts[1]

@@ -23,7 +23,6 @@ from newsgen.errors import (
     EXIT_OK,
     BuildFailed,
     BuildWarning,
-    ContentError,
     NewsgenError,
     UsageError,
     file_in_the_way,
@@ -427,6 +426,8 @@ def _theme_copy(config: Config, names: list[str], out: TextIO) -> int:
 
 def _read_page(name: str) -> str:
     """The text of the file to import, or of standard input for '-'."""
+    from newsgen.frontmatter import decode_text
+
     if name == "-":
         stream = getattr(sys.stdin, "buffer", None)
         if stream is None:  # a text stream without bytes beneath (as in tests)
@@ -439,11 +440,7 @@ def _read_page(name: str) -> str:
             data = where.read_bytes()
         except OSError as exc:
             raise UsageError(f"{name}: cannot read it: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ContentError("not UTF-8 text", where, line, hint="save it as UTF-8") from None
+    return decode_text(data, where)
 
 
 def _print_saved(saved: Saved, config: Config, out: TextIO) -> None:

@@ -8,6 +8,7 @@ YAML counts from the front matter's first line, so the offset is added here.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,21 +31,65 @@ def read_text(path: Path) -> str:
     data = path.read_bytes()
     if not data.strip():
         raise ContentError("the file is empty; an article starts with '---' front matter", path, 1)
+    text = decode_text(data, path)
+    check_characters(text, path)
+    return text
+
+
+# Unicode text in another form than UTF-8, known by its byte order mark (UTF-32's marks
+# begin with UTF-16's: they come first), or, without one, by the zero bytes its first
+# two characters carry when they are ASCII, as the XML standard tells them (Appendix F).
+# Windows' Notepad and PowerShell's '>' write UTF-16.
+_MARKED_FORMS = (
+    ("UTF-32", "utf-32", (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)),
+    ("UTF-16", "utf-16", (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)),
+)
+_UNMARKED_FORMS = (
+    ("UTF-32", re.compile(rb"[^\x00]\x00\x00\x00|\x00\x00\x00[^\x00]")),
+    ("UTF-16", re.compile(rb"[^\x00]\x00[^\x00]\x00|\x00[^\x00]\x00[^\x00]")),
+)
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """Bytes as text: UTF-8 (with or without a byte order mark), or UTF-16 or UTF-32 with
+    the mark that says which; else a ContentError saying why they are not text to read."""
+    for name, codec, marks in _MARKED_FORMS:
+        if data.startswith(marks):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                message = f"the file is not whole {name} text, as its first bytes say it is"
+                raise ContentError(message, path, 1, hint="save it as UTF-8") from None
+    for name, form in _UNMARKED_FORMS:
+        if form.match(data):
+            message = f"the file is {name} text without the mark that says which kind"
+            raise ContentError(message, path, 1, hint="save it as UTF-8") from None
     if b"\x00" in data:
-        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        line = line_at(data, data.index(b"\x00"))
         raise ContentError("this is not a text file (it holds binary data)", path, line)
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
         raise ContentError(
             f"the file is not UTF-8: byte 0x{data[exc.start]:02x} cannot be read",
             path,
-            line,
+            line_at(data, exc.start),
             hint="save it as UTF-8",
         ) from None
-    check_characters(text, path)
-    return text
+
+
+def line_at(text: str | bytes, index: int) -> int:
+    """The line (from 1) that text[index] stands on, its lines ended as editors end them:
+    by a line feed, a carriage return and line feed, or a carriage return alone."""
+    if isinstance(text, bytes):
+        feeds, returns, pairs = text.count(b"\n", 0, index), text.count(b"\r", 0, index), 0
+        if returns:
+            pairs = text.count(b"\r\n", 0, index)
+    else:
+        feeds, returns, pairs = text.count("\n", 0, index), text.count("\r", 0, index), 0
+        if returns:
+            pairs = text.count("\r\n", 0, index)
+    return feeds + returns - pairs + 1
 
 
 CONTROL_CHARACTERS = _CONTROL
@@ -55,7 +100,7 @@ def check_characters(text: str, path: Path, first_line: int = 1) -> None:
     """Refuse control characters, which no page or feed can carry."""
     found = _CONTROL.search(text)
     if found is not None:
-        line = text.count("\n", 0, found.start()) + first_line
+        line = line_at(text, found.start()) + first_line - 1
         raise ContentError(_control_message(found.group()), path, line, hint=_CONTROL_HINT)
 
 

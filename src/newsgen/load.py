@@ -189,6 +189,7 @@ def _marked_todo(front: str, path: Path) -> list[BuildWarning]:
     """A warning for each field a comment marks TODO: a value still to check is no value
     to publish in a strict build."""
     warnings = []
+    front = front.replace("\r\n", "\n").replace("\r", "\n")  # as YAML ends lines
     for match in _FIELD_LINE.finditer(front):
         comment = _comment_of(match["rest"])
         found = _TODO.match(comment) if comment is not None else None
