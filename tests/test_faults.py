@@ -460,3 +460,35 @@ def test_no_file_takes_a_name_windows_keeps_for_a_device(
     assert "'story' may not be 'Con': Windows keeps that name for a device" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("a (conflicted copy 2021-10-15).md", "Dropbox's copy from a sync conflict"),
+        ("a (Jane Doe's conflicted copy 2021-10-15 (1)).md", "Dropbox's copy from a sync conflict"),
+        ("a (conflicted copy 2021-10-15 093000).md", "Dropbox's copy from a sync conflict"),
+        ("a.sync-conflict-20211014-123456-ABCDEFG.md", "Syncthing's copy from a sync conflict"),
+        ("a_REMOTE_4242.md", "git mergetool's copy from resolving a merge"),
+    ],
+)
+def test_a_copy_a_sync_or_merge_tool_left_is_no_article_and_is_named(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str], name: str, what: str
+) -> None:
+    # The copy differs from the article: as an article of its own it would be published twice.
+    config = site({"a.md": GOOD, name: GOOD.replace("A good article", "A good article, edited")})
+    assert _run(config.root, "build") == 0
+    err = capsys.readouterr().err
+    message = f"not read: {what} of a.md; merge what it adds into a.md, then delete it"
+    assert f"articles/{name}: warning: {message}" in err.splitlines()
+    pages = [p.name for p in (config.path("output") / "articles").rglob("*.html")]
+    assert pages == ["14-a-good-article.html"]
+    assert _run(config.root, "build", "--strict") == 1
+
+
+def test_a_name_with_a_tools_mark_but_not_its_pattern_is_an_article(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = site({"field_notes.md": GOOD, "conflicted copy.md": GOOD.replace("good", "second")})
+    assert _run(config.root, "build", "--strict") == 0
+    assert "not read" not in capsys.readouterr().err

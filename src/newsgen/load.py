@@ -379,9 +379,10 @@ def find_article_files(
     """Every article file under the articles folder with its status, in a stable order,
     what cannot be read, and Markdown files that are not read (warnings).
 
-    Hidden names (an editor's lock file ``.#a.md``) and an office suite's lock files
-    (``~$a.md``) are skipped; only regular files are articles, and links are followed only
-    inside the project (see ``files.walk``).
+    Hidden names (an editor's lock file ``.#a.md``) are skipped, and so are the files that
+    tools leave beside articles (an office suite's lock file ``~$a.md``, a sync conflict's
+    copy: data/tool_files.yaml), some of them named in a warning; only regular files are
+    articles, and links are followed only inside the project (see ``files.walk``).
     found: what a walk of the articles folder just met (deps.scan_inputs), if there was one.
     """
     files: list[tuple[str, FileStatus]] = []
@@ -389,9 +390,12 @@ def find_article_files(
     unread: list[BuildWarning] = []
     if found is None:
         found = walk(config.path("source"), follow_within=config.root)
+    tool_files = _tool_files()
     for one in found:
         name = one.relative.rpartition("/")[2]
-        if name.startswith(_LOCK_FILE):
+        if tool_files.marks.search(name) and (left := _left_by_a_tool(name)) is not None:
+            if one.kind == "file" and left[0].what:
+                unread.append(_tool_file_warning(*left, Path(one.path)))
             continue
         if one.kind == "problem" and _may_hold_articles(one.relative):
             problems.append(ContentError(one.problem, Path(one.path)))
@@ -408,8 +412,52 @@ def find_article_files(
     return files, problems, unread
 
 
-_LOCK_FILE = "~$"
-"""How an office suite names the lock file beside a file it has open."""
+@dataclasses.dataclass(frozen=True)
+class _ToolFile:
+    """A kind of file a tool leaves beside an article: a row of data/tool_files.yaml."""
+
+    name: re.Pattern[str]
+    what: str
+    """What such a file is; '' for one skipped without a word."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _ToolFiles:
+    rows: tuple[_ToolFile, ...]
+    marks: re.Pattern[str]
+    """Any row's mark: a name without one is no tool's file, told at a glance."""
+
+
+@functools.cache
+def _tool_files() -> _ToolFiles:
+    """The table of files that tools leave beside articles, read once."""
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("newsgen").joinpath("data/tool_files.yaml").read_text("utf-8")
+    table = yaml.safe_load(text)
+    rows = tuple(_ToolFile(re.compile(row["name"]), str(row.get("what") or "")) for row in table)
+    return _ToolFiles(rows, re.compile("|".join(re.escape(str(row["mark"])) for row in table)))
+
+
+def _left_by_a_tool(name: str) -> tuple[_ToolFile, str] | None:
+    """The row of the table a file's name matches, and the name of the article it copies."""
+    for row in _tool_files().rows:
+        if (match := row.name.fullmatch(name)) is not None:
+            stem = match.groupdict().get("stem") or ""
+            return row, f"{stem}.md" if stem else ""
+    return None
+
+
+def _tool_file_warning(row: _ToolFile, copied: str, path: Path) -> BuildWarning:
+    """A file a tool left, named: it may hold an author's edits, so it is never dropped unsaid."""
+    message = f"not read: {row.what}"
+    if copied:
+        message += f" of {copied}; merge what it adds into {copied}, then delete it"
+    return BuildWarning(message, path)
+
+
 _MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn")
 """Names that Markdown files go by: one of them not ending in '.md' is a file not read."""
 
