@@ -492,3 +492,28 @@ def test_a_name_with_a_tools_mark_but_not_its_pattern_is_an_article(
     config = site({"field_notes.md": GOOD, "conflicted copy.md": GOOD.replace("good", "second")})
     assert _run(config.root, "build", "--strict") == 0
     assert "not read" not in capsys.readouterr().err
+
+
+def test_every_wrong_setting_is_reported_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A wrong kind, a count out of range, an unknown zone, a bad pattern and a bad address,
+    # each on its own line: fixing one must not merely reveal the next.
+    wrong = {
+        "feed_size": ("ten", "'feed_size' must be a whole number, not 'ten'"),
+        "latest_count": ("0", "'latest_count' must be 1 or more, not 0"),
+        "timezone": ("Mars/Base", "unknown time zone 'Mars/Base'"),
+        "permalink": ('"{year}/{nope}.html"', ""),
+        "base_url": ("ftp://example.org/", "'base_url' must be a whole address"),
+    }
+    config = make_site(tmp_path / "project", {"a.md": GOOD})
+    settings = "".join(f"{key}: {value}\n" for key, (value, _) in wrong.items())
+    (config.root / "newsgen.yaml").write_text("titel: X\n" + settings)
+
+    assert _run(config.root, "build") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("newsgen.yaml:1: warning: unknown setting 'titel'")
+    for line, (_, message) in enumerate(wrong.values(), start=2):
+        assert sum(e.startswith(f"newsgen.yaml:{line}: {message}") for e in err) == 1
+    assert err[-1] == f"{len(wrong)} error(s); nothing was written."
+    assert not config.path("output").exists()

@@ -9,7 +9,7 @@ from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from newsgen.errors import BuildWarning, ConfigError, raise_if_any
+from newsgen.errors import BuildWarning, ConfigError, NewsgenError, raise_if_any
 from newsgen.files import look_at
 from newsgen.urls import DEFAULT_PERMALINK, check_permalink
 
@@ -105,13 +105,16 @@ def load_config(
     if found is not None and found.kind == "problem":  # never a silent fall back to defaults
         raise ConfigError(f"cannot read the settings: {found.problem}", config_path)
     unknown: list[str] = []
+    # Every problem of the file is collected, then reported together, as an article's are;
+    # a setting of the wrong kind keeps its default for the checks after it.
+    errors: list[NewsgenError] = []
     if found is not None:
-        values, unknown, lines = _read_config_file(config_path)
+        values, unknown, lines, errors = _read_config_file(config_path)
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = replace(Config(root=root), **values)
     known = ", ".join(sorted(_OPTION_TYPES))
     if config.strict:  # a misspelt setting would otherwise pass a strict build unnoticed
-        raise_if_any(
+        errors.extend(
             ConfigError(f"unknown setting '{key}' (known: {known})", config_path, lines.get(key))
             for key in unknown
         )
@@ -120,25 +123,30 @@ def load_config(
             f"unknown setting '{key}' is ignored (known: {known})", config_path, lines.get(key)
         )
         for key in unknown
+        if not config.strict
     ]
-    _check_language(config, config_path, lines.get("language"))
-    _check_timezone(config, config_path, lines.get("timezone"))
+    for check in (_check_language, _check_timezone):
+        try:
+            check(config, config_path, lines.get(check.__name__.removeprefix("_check_")))
+        except ConfigError as error:
+            errors.append(error)
     problem = check_permalink(config.permalink)
     if problem:
         hint = f"the default is {DEFAULT_PERMALINK}"
-        raise ConfigError(problem, config_path, lines.get("permalink"), hint)
+        errors.append(ConfigError(problem, config_path, lines.get("permalink"), hint))
     for name in _COUNTS:
         if (count := getattr(config, name)) < 1:
             message = f"'{name}' must be 1 or more, not {count}"
-            raise ConfigError(message, config_path, lines.get(name))
+            errors.append(ConfigError(message, config_path, lines.get(name)))
     if config.base_url:
         problem = _base_url_problem(config.base_url)
         if problem:
             hint = "for example https://example.org/archive/"
             message = f"'base_url' {problem}: {config.base_url}"
-            raise ConfigError(message, config_path, lines.get("base_url"), hint)
-        if not config.base_url.endswith("/"):
+            errors.append(ConfigError(message, config_path, lines.get("base_url"), hint))
+        elif not config.base_url.endswith("/"):
             config = replace(config, base_url=config.base_url + "/")
+    raise_if_any(errors, warnings)
     return config, warnings
 
 
@@ -192,8 +200,9 @@ def _base_url_problem(url: str) -> str | None:
 
 def _read_config_file(
     path: Path,
-) -> tuple[dict[str, Any], list[str], dict[str, int]]:
-    """The settings a file gives, the names it gives that are no setting, and each line."""
+) -> tuple[dict[str, Any], list[str], dict[str, int], list[NewsgenError]]:
+    """The settings a file gives, the names it gives that are no setting, each one's line,
+    and the settings of the wrong kind."""
     from newsgen.frontmatter import parse_settings
 
     try:
@@ -204,11 +213,12 @@ def _read_config_file(
         raise ConfigError(f"cannot read the settings: {exc.strerror}", path) from None
     data, located = parse_settings(text, path)
     if data is None:
-        return {}, [], {}
+        return {}, [], {}, []
     if not isinstance(data, dict):
         raise ConfigError("the settings must be a mapping of 'name: value' lines", path, 1)
     values: dict[str, Any] = {}
     unknown: list[str] = []
+    errors: list[NewsgenError] = []
     for key, value in data.items():
         kind = _OPTION_TYPES.get(str(key))
         line = located.lines.get(str(key))
@@ -219,9 +229,10 @@ def _read_config_file(
             value = Path(value)
         elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            raise ConfigError(f"'{key}' must be {_KINDS[kind]}, not {shown}", path, line)
+            errors.append(ConfigError(f"'{key}' must be {_KINDS[kind]}, not {shown}", path, line))
+            continue
         values[str(key)] = value
-    return values, unknown, dict(located.lines)
+    return values, unknown, dict(located.lines), errors
 
 
 _KINDS = {str: "text", int: "a whole number", bool: "true or false", Path: "a folder's path"}
