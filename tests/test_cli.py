@@ -11,7 +11,7 @@ from newsgen.config import Config
 from newsgen.pages import plan_pages
 from newsgen.pipeline import load_archive
 
-from .conftest import article_text, snapshot
+from .conftest import article_text, make_site, snapshot
 
 
 def test_build_prints_a_summary(
@@ -158,3 +158,47 @@ def test_workers_must_be_a_count_and_not_a_cluster(
 ) -> None:
     assert main(["build", *arguments]) == 2
     assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("where", "said", "kept"),
+    [
+        # Rendering: before the commit point, the last site stands.
+        ("newsgen.write.Staging.put", "the site was left as it was", True),
+        # Between the journal and the last page in place: the next build finishes it.
+        # (stopped here before its first page moved, it still holds the last site's pages)
+        ("newsgen.write._finish", "until the next build finishes putting it in place", True),
+        # After publishing (keeping the cache tidy): the new site is whole.
+        ("newsgen.pipeline.prune_html_cache", "the new site was already in place", False),
+    ],
+)
+def test_ctrl_c_says_what_it_left_of_the_site(
+    site: Callable[..., Config],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    where: str,
+    said: str,
+    kept: bool,
+) -> None:
+    config = site({"a.md": article_text("One", countries="[UZ]")})
+    assert main(["--root", str(config.root), "build"]) == 0
+    before = snapshot(config.path("output"))
+    (config.path("source") / "b.md").write_text(article_text("Two", countries="[KZ]"))
+
+    def stop(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(where, stop)
+    capsys.readouterr()
+    assert main(["--root", str(config.root), "build"]) == 130
+    message = capsys.readouterr().err.strip()
+    assert said in message and "Traceback" not in message and message.count("\n") == 0
+    assert (snapshot(config.path("output")) == before) is kept
+    monkeypatch.undo()
+    assert main(["--root", str(config.root), "build"]) == 0
+    fresh = make_site(tmp_path / "fresh", {
+        "a.md": article_text("One", countries="[UZ]"), "b.md": article_text("Two", countries="[KZ]")
+    })  # fmt: skip
+    assert main(["--root", str(fresh.root), "build"]) == 0
+    assert snapshot(config.path("output")) == snapshot(fresh.path("output"))

@@ -23,6 +23,7 @@ from newsgen.errors import (
     EXIT_OK,
     BuildFailed,
     BuildWarning,
+    Interrupted,
     NewsgenError,
     UsageError,
     file_in_the_way,
@@ -205,8 +206,11 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
     except NewsgenError as error:
         print(error.describe(root), file=err)
         return error.exit_code
+    except Interrupted as stop:
+        print(stop.message, file=err)
+        return 130
     except KeyboardInterrupt:
-        print("interrupted; the site was left as it was.", file=err)
+        print(Interrupted("before").message, file=err)
         return 130
 
 

@@ -106,6 +106,28 @@ class UsageError(NewsgenError):
     exit_code = EXIT_USAGE
 
 
+class Interrupted(KeyboardInterrupt):
+    """A build the user stopped (Ctrl-C), and what it left of the site: the last one
+    ("before" publishing began), a site the next build finishes putting in place
+    ("publishing"), or the new one ("published")."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__(stage)
+        self.stage = stage
+
+    @property
+    def message(self) -> str:
+        """What happened to the site, in words."""
+        if self.stage == "published":
+            return "interrupted; the new site was already in place, and is whole."
+        if self.stage == "publishing":
+            return (
+                "interrupted while the new site was being put in place; some pages are new, "
+                "some old, until the next build finishes putting it in place."
+            )
+        return "interrupted; the site was left as it was."
+
+
 @dataclass(frozen=True)
 class BuildWarning:
     """A problem that does not stop the build unless --strict is given."""

@@ -38,7 +38,13 @@ from newsgen.deps import (
     snapshot_is_trusted,
     template_hashes,
 )
-from newsgen.errors import BuildWarning, ContentError, NewsgenError, raise_if_any
+from newsgen.errors import (
+    BuildWarning,
+    ContentError,
+    Interrupted,
+    NewsgenError,
+    raise_if_any,
+)
 from newsgen.files import Found
 from newsgen.forked import can_fork, die_with_parent, forked_map
 from newsgen.model import Article, Document, Notes, Page
@@ -303,66 +309,73 @@ def _build_with_state(
 
     # Render and stage: pages whose inputs changed are rendered; the rest are kept.
     staging = Staging(output, seen())
-    collector.resume()
     try:
-        rendered = 0
-        bundled = _bundle_files(pages, staging.old)
-
-        def previous(url: str) -> Entry | None:
-            # A bundle (a search shard's folder) stands only while every file of it does.
-            entry = staging.previous(url)
-            if entry is None or any(staging.previous(f) is None for f in bundled.get(url, ())):
-                return None
-            return entry
-
-        for page, fingerprint, data in render_changed(
-            pages,
-            config,
-            previous,
-            full=full or staging.damaged is not None,
-            renderer=renderer,
-            changes=changes,
-        ):
-            if data is None:
-                for url in bundled.get(page.url, [page.url]):
-                    staging.keep(url)
-            elif isinstance(data, dict):
-                for url, bundle_data in data.items():
-                    staging.put(url, bundle_data, fingerprint)
-                rendered += 1
-            else:
-                staging.put(page.url, data, fingerprint)
-                rendered += 1
-        for url, path in static_files(config):
-            staging.put(url, _read_input(path))
-        # Write: swap the staged build in at once, or write nothing when nothing changed.
-        result = staging.publish()
-    finally:
-        staging.discard()
-
-    # Remember what was read, so that the next build can see whether anything changed.
-    changes.save()
-    stamp = result.stamp
-    cache_warnings: list[BuildWarning] = list(state.warnings)
-    if stamp is not None:
-        info = BuildInfo(scan.snapshot, stamp, len(archive.articles), len(pages), tuple(warnings))
+        collector.resume()
         try:
-            save_build_info(config.path("cache"), output, info)
-        except OSError as exc:
-            cache_warnings.append(_cache_warning(config, exc))
-    # Bodies rendered with other settings or by another newsgen: all but the last few go.
-    pruned = prune_html_cache(config.path("cache"), build_fingerprint(config))
-    if pruned is not None:
-        cache_warnings.append(pruned)
+            rendered = 0
+            bundled = _bundle_files(pages, staging.old)
 
-    return BuildReport(
-        articles=len(archive.articles),
-        pages=len(pages),
-        rendered=rendered,
-        written=result.written,
-        removed=result.removed,
-        warnings=[*warnings, *result.warnings, *cache_warnings],
-    )
+            def previous(url: str) -> Entry | None:
+                # A bundle (a search shard's folder) stands only while every file of it does.
+                entry = staging.previous(url)
+                if entry is None or any(staging.previous(f) is None for f in bundled.get(url, ())):
+                    return None
+                return entry
+
+            for page, fingerprint, data in render_changed(
+                pages,
+                config,
+                previous,
+                full=full or staging.damaged is not None,
+                renderer=renderer,
+                changes=changes,
+            ):
+                if data is None:
+                    for url in bundled.get(page.url, [page.url]):
+                        staging.keep(url)
+                elif isinstance(data, dict):
+                    for url, bundle_data in data.items():
+                        staging.put(url, bundle_data, fingerprint)
+                    rendered += 1
+                else:
+                    staging.put(page.url, data, fingerprint)
+                    rendered += 1
+            for url, path in static_files(config):
+                staging.put(url, _read_input(path))
+            # Write: swap the staged build in at once, or write nothing when nothing changed.
+            result = staging.publish()
+        finally:
+            staging.discard()
+
+        # Remember what was read, so that the next build can see whether anything changed.
+        changes.save()
+        stamp = result.stamp
+        cache_warnings: list[BuildWarning] = list(state.warnings)
+        if stamp is not None:
+            info = BuildInfo(
+                scan.snapshot, stamp, len(archive.articles), len(pages), tuple(warnings)
+            )
+            try:
+                save_build_info(config.path("cache"), output, info)
+            except OSError as exc:
+                cache_warnings.append(_cache_warning(config, exc))
+        # Bodies rendered with other settings or by another newsgen: all but the last few go.
+        pruned = prune_html_cache(config.path("cache"), build_fingerprint(config))
+        if pruned is not None:
+            cache_warnings.append(pruned)
+
+        return BuildReport(
+            articles=len(archive.articles),
+            pages=len(pages),
+            rendered=rendered,
+            written=result.written,
+            removed=result.removed,
+            warnings=[*warnings, *result.warnings, *cache_warnings],
+        )
+    except KeyboardInterrupt:
+        # Said apart: stopped before the commit point, the site is the last one; after it,
+        # the next build finishes putting the new one in place; once it is, it is whole.
+        raise Interrupted(staging.stage) from None
 
 
 def _read_input(path: Path) -> bytes:

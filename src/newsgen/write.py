@@ -612,6 +612,9 @@ class Staging:
         self._staged: dict[str, tuple[int, int]] = {}
         self._rewritten = False
         """Whether an unchanged file has a new entry (the same bytes, another fingerprint)."""
+        self.stage = "before"
+        """How far publishing went: "before" its commit point (the live site is the last
+        one), "publishing" (the next build finishes it), "published"."""
 
     def previous(self, url: str) -> Entry | None:
         """What the live site's manifest says of a page, if the file is still as it says."""
@@ -694,6 +697,7 @@ class Staging:
                 else:
                     stamp = self._unchanged_stamp()
                 report.stamp = None if stamp is None else stamp.digest(info)
+                self.stage = "published"
                 return report
             folder = self._folder()
             data, stamp = self._manifest()
@@ -703,6 +707,7 @@ class Staging:
                 (folder / _STAGING_MARK).unlink()
                 folder.rename(self.output)
                 self.folder = None
+                self.stage = "published"
                 return report
             first = _check_targets(self, removed)
             if self.damaged is not None:
@@ -712,7 +717,9 @@ class Staging:
         except OSError as exc:
             raise _cannot_write(exc, self.folder) from None
         self.folder = None  # committed: the journal, not discard(), decides its fate now
+        self.stage = "publishing"
         report.warnings.extend(_finish(folder, self.output))
+        self.stage = "published"
         return report
 
     def discard(self) -> None:
