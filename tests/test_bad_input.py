@@ -63,6 +63,95 @@ CASES: dict[str, tuple[bytes, str]] = {
         "articles/bad.md:3: 'date' is not a date: 'last tuesday' "
         "(write it as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+hh:mm)",
     ),
+    # A date written another way is refused, with its ISO form where it has only one reading.
+    **{
+        f"date-{written}": (
+            _fm("title: T", f"date: {written}", "source: S"),
+            f"articles/bad.md:3: 'date' is not a date: '{written}' (write it as 2021-10-14)",
+        )
+        for written in (
+            "14.10.2021",
+            "October 14, 2021",
+            "14/10/2021",
+            "14 Oct 2021",
+            "2021/10/14",
+            "10/14/2021",
+            "14 октября 2021",
+        )
+    },
+    # Day and month both 12 or less: each reading, never one of them chosen.
+    **{
+        f"date-day-or-month-first-{separator}": (
+            _fm("title: T", f"date: 03{separator}04{separator}2021", "source: S"),
+            f"articles/bad.md:3: 'date' is not a date: '03{separator}04{separator}2021' "
+            "(write it as 2021-04-03 if the day comes first, "
+            "or 2021-03-04 if the month comes first)",
+        )
+        for separator in "/.-"
+    },
+    # A two-digit year is a century guessed: no proposal.
+    "date-two-digit-year": (
+        _fm("title: T", "date: 14.10.21", "source: S"),
+        "articles/bad.md:3: 'date' is not a date: '14.10.21' "
+        "(write it as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+hh:mm)",
+    ),
+    "retrieved-written-another-way": (
+        _fm(*BASE, "retrieved: 2 May 2024"),
+        "articles/bad.md:5: 'retrieved' is not a date: '2 May 2024' (write it as 2024-05-02)",
+    ),
+    "tab-indents-a-list": (
+        _fm(*BASE, "countries:", "\t- Russia"),
+        "articles/bad.md:6: the front matter is not valid YAML: a tab stands where YAML allows "
+        "only spaces (indent with spaces)",
+    ),
+    "tab-after-spaces-in-a-list": (
+        _fm(*BASE, "tags:", "  - energy", "\t- gas"),
+        "articles/bad.md:7: the front matter is not valid YAML: a tab stands where YAML allows "
+        "only spaces (indent with spaces)",
+    ),
+    "tab-in-a-block-of-text": (
+        _fm(*BASE, "notes: |", "  First line.", "\tSecond line."),
+        "articles/bad.md:7: the front matter is not valid YAML: a tab stands where YAML allows "
+        "only spaces (indent with spaces)",
+    ),
+    "reserved-character": (
+        _fm(*BASE, "author: @someone"),
+        "articles/bad.md:5: the front matter is not valid YAML: '@' cannot start a value "
+        "(put the value in quotes)",
+    ),
+    # An alias is refused at its own line, not its anchor's, whether the anchor exists or not.
+    "alias": (
+        _fm("title: &t T", "source: S", "date: 2021-10-14", "summary: *t"),
+        "articles/bad.md:5: YAML aliases (*name) are not allowed: write the value out again",
+    ),
+    "alias-in-a-list": (
+        _fm(*BASE, "tags: &t energy", "countries:", "  - UZ", "  - *t"),
+        "articles/bad.md:8: YAML aliases (*name) are not allowed: write the value out again",
+    ),
+    "alias-to-no-anchor": (
+        _fm(*BASE, "summary: *t"),
+        "articles/bad.md:5: YAML aliases (*name) are not allowed: write the value out again",
+    ),
+    "anchor-twice": (
+        _fm("title: &t T", "date: 2021-10-14", "source: &t S"),
+        "articles/bad.md:4: a YAML anchor (&name) is given twice (first on line 2)",
+    ),
+    # Line breaks to YAML, not to editors: named at the line an editor shows them on.
+    "line-separator": (
+        _fm("title: T", "date: 2021-10-14", "source: Agence\u2028France-Presse"),
+        "articles/bad.md:4: the front matter holds U+2028 (LINE SEPARATOR), which YAML reads "
+        "as a line break (delete it, or put a space or a line break in its place)",
+    ),
+    "paragraph-separator-quoted": (
+        _fm('title: "One\u2029two"', "date: 14/14/2021", "source: S"),
+        "articles/bad.md:2: the front matter holds U+2029 (PARAGRAPH SEPARATOR), which YAML "
+        "reads as a line break (delete it, or put a space or a line break in its place)",
+    ),
+    "next-line": (
+        _fm(*BASE, "tags: [one\x85two]"),
+        "articles/bad.md:5: the text holds the control character U+0085 "
+        "(delete it; it cannot be shown in a page or a feed)",
+    ),
     "countries-not-a-list": (
         _fm(*BASE, "countries: Uzbekistan"),
         "articles/bad.md:5: 'countries' must be a list (write it as a list: countries: [Uzbekistan])",
@@ -288,3 +377,45 @@ def test_a_todo_mark_is_found_in_a_file_of_lone_carriage_returns(
     assert main(["--root", str(built), "build", "--strict"]) == 1
     err = capsys.readouterr().err
     assert "articles/old-mac.md:5: 'author' is still marked TODO: find the byline" in err
+
+
+@pytest.mark.parametrize(
+    ("module", "stage"),
+    [
+        ("newsgen.load", "find_article_files"),  # after the walk, before the files are read
+        ("newsgen.load", "load_articles"),  # before the bodies are read for their countries
+        ("newsgen.pages", "plan_pages"),  # before the bodies are read for their pages
+    ],
+)
+def test_an_article_deleted_during_the_build_is_named_with_what_to_do(
+    built: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    module: str,
+    stage: str,
+) -> None:
+    import importlib
+
+    gone = built / "articles" / "gone.md"
+    gone.write_text(article_text("Soon gone"), encoding="utf-8")
+    target = importlib.import_module(module)
+    original = getattr(target, stage)
+
+    def then_delete(*args: object, **kwargs: object) -> object:
+        result = original(*args, **kwargs)
+        gone.unlink(missing_ok=True)
+        return result
+
+    monkeypatch.setattr(target, stage, then_delete)
+    before = snapshot(built / "_site")
+    capsys.readouterr()
+
+    code = main(["--root", str(built), "build"])
+
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert err[0] == (
+        "articles/gone.md: the file went away during the build (deleted or moved); build again"
+    )
+    assert "Traceback" not in "\n".join(err)
+    assert snapshot(built / "_site") == before

@@ -9,6 +9,7 @@ per item, each with its own line). Adding a field is adding a row.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -104,10 +105,7 @@ def date_or_time(value: Any, where: Where) -> dt.date | dt.datetime:
         moment = dt.datetime.fromisoformat(raw.replace(" ", "T", 1))
     except ValueError as exc:
         if not _DATE.fullmatch(raw[:10]):
-            raise Invalid(
-                f"'{where.key}' is not a date: '{raw}'",
-                "write it as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+hh:mm",
-            ) from None
+            raise Invalid(f"'{where.key}' is not a date: '{raw}'", _iso_hint(raw)) from None
         try:
             dt.date.fromisoformat(raw[:10])
         except ValueError as day_exc:
@@ -121,6 +119,58 @@ def date_or_time(value: Any, where: Where) -> dt.date | dt.datetime:
             _TIME_HINT,
         )
     return moment
+
+
+# The orders a date written with numbers may be in: where they read it as different days
+# (03/04/2021), each reading is named with its order, never one chosen for the author.
+_DAY_ORDERS = (
+    ("DMY", "if the day comes first"),
+    ("MDY", "if the month comes first"),
+    ("YMD", "if the year comes first"),
+)
+_FOUR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
+def _iso_hint(raw: str) -> str:
+    """How to write a date written another way ('14.10.2021', 'October 14, 2021') as ISO
+    8601: its one reading, or each reading where the order of day and month is unsure."""
+    readings: dict[dt.date, list[str]] = {}
+    for order, words in _DAY_ORDERS:
+        read = _read_date(raw, order)
+        if read is not None:
+            readings.setdefault(read, []).append(words)
+    # A year of two digits is a century guessed: only a year written out is read.
+    years = set(_FOUR_DIGITS.findall(raw))
+    readings = {day: orders for day, orders in readings.items() if f"{day.year:04d}" in years}
+    if len(readings) == 1:
+        return f"write it as {next(iter(readings)).isoformat()}"
+    if readings:
+        each = ", or ".join(f"{day.isoformat()} {orders[0]}" for day, orders in readings.items())
+        return f"write it as {each}"
+    return "write it as YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS+hh:mm"
+
+
+@functools.lru_cache(maxsize=256)
+def _read_date(raw: str, order: str) -> dt.date | None:
+    """A whole date (day, month and year; no time) read from text by dateparser, month
+    names in any language it knows, numbers in the given order; None if it is not one."""
+    if ":" in raw:  # a time of day: its zone cannot be told from here
+        return None
+    import dateparser
+
+    settings: Any = {
+        "STRICT_PARSING": True,  # a day, a month and a year, each written
+        "DATE_ORDER": order,
+        "PREFER_LOCALE_DATE_ORDER": False,
+        "PARSERS": ["absolute-time"],  # not "yesterday", not a timestamp
+    }
+    try:
+        parsed: dt.datetime | None = dateparser.parse(raw, settings=settings)
+    except (ValueError, LookupError, OverflowError):
+        return None
+    if parsed is None or parsed.time() != dt.time() or parsed.tzinfo is not None:
+        return None
+    return parsed.date()
 
 
 _TIME_HINT = (

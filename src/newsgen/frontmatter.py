@@ -108,9 +108,14 @@ def _control_message(character: str) -> str:
     return f"the text holds the control character U+{ord(character):04X}"
 
 
+# Lines as editors count them: str.splitlines() also ends one at U+2028, U+0085, a form feed…,
+# which would put the body's first line, and every line after one, below where it is shown.
+_EDITOR_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     """Split a file into (front matter, body, the body's first line)."""
-    lines = text.splitlines(keepends=True)
+    lines = _EDITOR_LINES.findall(text)
     if not lines or lines[0].rstrip("\r\n").strip() != "---":
         raise ContentError(
             "no front matter: the file must begin with a '---' line",
@@ -152,13 +157,38 @@ def parse_yaml(
 ) -> tuple[Any, Located]:
     """Plain YAML values and where they stand; a problem becomes `error` at path:line."""
     try:
+        _check_line_breaks(text, what)
         return _parse(text, offset)
     except _Problem as exc:
         raise error(exc.message, path, exc.yaml_line + offset, exc.hint) from None
     except yaml.MarkedYAMLError as exc:
-        raise _marked_error(exc, path, offset, error, what) from None
+        raise _marked_error(exc, text, path, offset, error, what) from None
     except yaml.YAMLError as exc:
         raise error(f"{what} is not valid YAML: {exc}", path, max(offset - 1, 1)) from None
+
+
+# Characters YAML ends a line at, besides line feed and carriage return, that editors show
+# inside a line: a value holding one would be cut in two, and YAML's count of every line
+# after it would be one more than the editor's. Named here: U+0085 has no Unicode name.
+_YAML_LINE_BREAKS = {
+    "\x85": "NEXT LINE",
+    "\u2028": "LINE SEPARATOR",
+    "\u2029": "PARAGRAPH SEPARATOR",
+}
+_YAML_LINE_BREAK = re.compile(f"[{''.join(_YAML_LINE_BREAKS)}]")
+
+
+def _check_line_breaks(text: str, what: str) -> None:
+    """Refuse the line breaks that YAML sees and editors do not, at the line editors show."""
+    found = _YAML_LINE_BREAK.search(text)
+    if found is not None:
+        character = found.group()
+        name = _YAML_LINE_BREAKS[character]
+        raise _Problem(
+            f"{what} holds U+{ord(character):04X} ({name}), which YAML reads as a line break",
+            line_at(text, found.start()) - 1,
+            "delete it, or put a space or a line break in its place",
+        )
 
 
 def parse_settings(text: str, path: Path) -> tuple[Any, Located]:
@@ -205,6 +235,10 @@ class _Problem(Exception):
         self.hint = hint
 
 
+class _Aliased(Exception):
+    """A node met twice: an alias stands somewhere for it."""
+
+
 def _parse(text: str, offset: int) -> tuple[Any, Located]:
     loader = _Loader(text)
     loader.offset = offset
@@ -216,9 +250,29 @@ def _parse(text: str, offset: int) -> tuple[Any, Located]:
         # hundred bytes of nested aliases would expand to gigabytes.
         _check_nodes(node)
         data = loader.construct_document(node)
+    except _Aliased:
+        raise _alias_problem(text) from None
+    except yaml.composer.ComposerError as exc:
+        if "undefined alias" in str(exc.problem):  # refused as any alias is, defined or not
+            raise _alias_problem(text) from None
+        raise
     finally:
         loader.dispose()
     return data, _locate(node, offset)
+
+
+def _alias_problem(text: str) -> _Problem:
+    """Aliases refused, at the first one written: the node an alias stands for starts at
+    its anchor, so the composed document knows only the anchor's line."""
+    line = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
+                line = event.start_mark.line
+                break
+    except yaml.YAMLError:  # a later syntax error: the alias came first, or there was none
+        pass
+    return _Problem("YAML aliases (*name) are not allowed: write the value out again", line)
 
 
 def _check_nodes(root: yaml.Node) -> None:
@@ -228,10 +282,7 @@ def _check_nodes(root: yaml.Node) -> None:
     while pending:
         node = pending.pop()
         if id(node) in seen:
-            raise _Problem(
-                "YAML aliases (*name) are not allowed: write the value out again",
-                node.start_mark.line,
-            )
+            raise _Aliased()
         seen.add(id(node))
         if isinstance(node, yaml.SequenceNode):
             pending.extend(node.value)
@@ -275,7 +326,12 @@ _UNCLOSED = {
 
 
 def _marked_error(
-    exc: yaml.MarkedYAMLError, path: Path, offset: int, error: type[NewsgenError], what: str
+    exc: yaml.MarkedYAMLError,
+    text: str,
+    path: Path,
+    offset: int,
+    error: type[NewsgenError],
+    what: str,
 ) -> NewsgenError:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + offset if mark is not None else 1
@@ -284,6 +340,17 @@ def _marked_error(
         quoted = re.search(r"'([^']+)'", problem)
         tag = (quoted.group(1) if quoted else "?").replace("tag:yaml.org,2002:", "!!")
         return error(f"YAML tag '{tag}' is not allowed: {what} holds plain values only", path, line)
+    character = _character_at(text, mark)
+    if character == "\t" or "tab character" in problem:
+        # libyaml names no character, and its words for a tab differ with where it stands.
+        message = f"{what} is not valid YAML: a tab stands where YAML allows only spaces"
+        return error(message, path, line, "indent with spaces")
+    if "cannot start any token" in problem and character:
+        message = f"{what} is not valid YAML: {character!r} cannot start a value"
+        return error(message, path, line, "put the value in quotes")
+    if "duplicate anchor" in str(exc.context) and exc.context_mark is not None:
+        first = exc.context_mark.line + offset
+        return error(f"a YAML anchor (&name) is given twice (first on line {first})", path, line)
     hint = None
     context = exc.context_mark
     if exc.context and context is not None and mark is not None and context.line != mark.line:
@@ -291,3 +358,14 @@ def _marked_error(
         kind = next((plain for word, plain in _UNCLOSED.items() if word in exc.context), "value")
         hint = f"see the {kind} that starts on line {context.line + offset}"
     return error(f"{what} is not valid YAML: {problem}", path, line, hint)
+
+
+def _character_at(text: str, mark: yaml.Mark | None) -> str:
+    """The character a YAML mark points at ('' past the end): its line and column count
+    characters, with lines ended as YAML ends them (its other breaks are refused first)."""
+    if mark is None:
+        return ""
+    lines = re.split(r"\r\n|\r|\n", text)
+    if mark.line >= len(lines):
+        return ""
+    return lines[mark.line][mark.column : mark.column + 1]

@@ -279,7 +279,10 @@ def first_paragraph_text(body: str) -> str:
 
 def read_body(article: Article | Document) -> str:
     """Read an article's Markdown body again, checking it is the one that was loaded."""
-    text = read_text(article.path)
+    try:
+        text = read_text(article.path)
+    except FileNotFoundError:
+        raise _went_away(article.path) from None
     _, body, _ = split_front_matter(text, article.path)
     if digest(body) != article.body_digest:
         raise ContentError("the file changed during the build; build again", article.path)
@@ -528,7 +531,15 @@ def _reuse_or_read(
 
 
 def _unreadable(path: Path, exc: OSError) -> ContentError:
+    if isinstance(exc, FileNotFoundError):
+        return _went_away(path)
     return ContentError(f"cannot read the file: {exc.strerror}", path)
+
+
+def _went_away(path: Path) -> ContentError:
+    """A file the walk of the articles folder found, gone when it came to be read: deleted
+    or moved (an editor saving, a sync tool) while the build ran."""
+    return ContentError("the file went away during the build (deleted or moved); build again", path)
 
 
 def _keep(found: _ToParse, loaded: _Loaded, cache: RecordCache | None) -> _Loaded:
