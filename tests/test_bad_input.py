@@ -419,3 +419,35 @@ def test_an_article_deleted_during_the_build_is_named_with_what_to_do(
     )
     assert "Traceback" not in "\n".join(err)
     assert snapshot(built / "_site") == before
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (
+            "title: An\u2028archive\nlanguage: en\n",
+            "newsgen.yaml:1: cannot read the settings: the file holds U+2028 (LINE SEPARATOR), "
+            "which YAML reads as a line break (delete it, or put a space or a line break in its "
+            "place)",
+        ),
+        (
+            "title: &t An archive\nlanguage: en\ndescription: *t\n",
+            "newsgen.yaml:3: YAML aliases (*name) are not allowed: write the value out again",
+        ),
+        (
+            "title: An archive\nnav:\n\t- about\n",
+            "newsgen.yaml:3: cannot read the settings: the file is not valid YAML: a tab stands "
+            "where YAML allows only spaces (indent with spaces)",
+        ),
+    ],
+)
+def test_settings_get_the_same_yaml_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: str, message: str
+) -> None:
+    root = tmp_path / "project"
+    make_site(root, {"good.md": GOOD})
+    (root / "newsgen.yaml").write_text(settings, encoding="utf-8")
+    capsys.readouterr()
+
+    assert main(["--root", str(root), "build"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == message
