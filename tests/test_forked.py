@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -175,3 +176,61 @@ def _alive(pid: int) -> bool:
             return "\tZ" not in next(line for line in status if line.startswith("State:"))
     except (OSError, StopIteration):
         return False
+
+
+_INTERRUPTED = """
+import os, sys, time
+sys.path.insert(0, {src!r})
+from newsgen.forked import forked_map
+
+told = sys.argv[1]
+
+def slow(n):
+    with open(told, "a") as stream:
+        stream.write(f"{{os.getpid()}}\\n")
+    time.sleep(0.02)
+    return b"x" * 200_000  # results that fill the pipe while the reader dawdles
+
+try:
+    for _ in forked_map(slow, list(range(400)), 2, threshold=1, chunk=20):
+        time.sleep(0.5)
+except KeyboardInterrupt:
+    print("stopped", flush=True)
+"""
+
+
+@fork_only
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+@pytest.mark.parametrize("moment", ["working", "idle"])
+def test_ctrl_c_stops_the_workers_at_once_and_quietly(tmp_path: Path, moment: str) -> None:
+    """Ctrl-C reaches the whole process group: the build stops its workers, none prints a
+    traceback, and none is left blocked on a result no one will read."""
+    told = tmp_path / "workers"
+    script = tmp_path / "interrupted.py"
+    script.write_text(_INTERRUPTED.format(src=str(Path(forked.__file__).parents[1])))
+    build = subprocess.Popen(
+        [sys.executable, str(script), str(told)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, as a terminal's
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(_pids(told)) < 2:
+        time.sleep(0.05)
+    if moment == "idle":  # every item done: the workers wait for work that will not come
+        while time.monotonic() < deadline and len(told.read_text().split()) < 400:
+            time.sleep(0.05)
+        time.sleep(0.5)
+    os.killpg(build.pid, signal.SIGINT)
+    try:
+        out, err = build.communicate(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(build.pid, signal.SIGKILL)
+    workers = _pids(told)
+    assert out.strip() == "stopped" and "Traceback" not in err, err
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)]

@@ -471,6 +471,8 @@ def _serve(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -
     )
     try:
         serve_until_interrupted(server)
+    except Interrupted as stop:  # in the middle of a build: what it left of the site
+        print(stop.message, file=out)
     except KeyboardInterrupt:
         print("stopped.", file=out)
     return EXIT_OK

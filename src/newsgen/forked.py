@@ -66,22 +66,41 @@ def forked_map(
     try:
         ranges = [(i, min(i + size, len(items))) for i in range(0, len(items), size)]
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(count, mp_context=context, initializer=_start) as pool:
-            try:
-                for results in pool.map(_call, ranges):
-                    yield from results
-            except BrokenProcessPool:
-                raise WorkerLost(
-                    f"a process {doing} died (killed, most likely for want of memory); "
-                    "the last site was left as it was",
-                    hint="free memory and build again",
-                ) from None
+        pool = ProcessPoolExecutor(count, mp_context=context, initializer=_start)
+        try:
+            for results in pool.map(_call, ranges):
+                yield from results
+        except BrokenProcessPool:
+            raise WorkerLost(
+                f"a process {doing} died (killed, most likely for want of memory); "
+                "the last site was left as it was",
+                hint="free memory and build again",
+            ) from None
+        except BaseException:
+            # Ctrl-C, an error, or a caller that stopped reading: what the workers do is
+            # no longer wanted. Waiting for them could wait for ever (a worker blocked on
+            # writing a result no one reads), so they are killed.
+            _kill_workers(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
         _WORK = None
 
 
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    # The executor keeps its processes by pid; it has no public way to stop them at once.
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, AttributeError, ValueError):
+            process.kill()
+
+
 def _start() -> None:
     die_with_parent()
+    # Ctrl-C reaches every process of the terminal's group: the build handles it, and
+    # stops its workers; a worker of its own would only print its traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     assert _WORK is not None
     initializer = _WORK[2]
     if initializer is not None:
