@@ -407,3 +407,18 @@ def test_two_output_folders_sharing_a_cache_keep_each_others_shards(
     built, runs = _built_fresh(config, monkeypatch)
     assert built == first
     assert runs == 1  # the scripts only: the drafts' build dropped none of its shards
+
+
+def test_shards_an_older_cache_named_nowhere_are_dropped_once(tmp_path: Path) -> None:
+    database = tmp_path / search.SHARD_CACHE
+    with search.ShardCache(tmp_path) as cache:
+        cache.put("a" * 64, {"search/x/pagefind-entry.json": b"{}"}, "search/x/")
+    with contextlib.closing(sqlite3.connect(database)) as connection, connection:
+        # What a build that failed after indexing left under the last version's rules.
+        connection.execute("INSERT INTO shards VALUES (?, ?, ?)", ("b" * 64, "x", b""))
+        connection.execute("PRAGMA user_version = 0")
+    with search.ShardCache(tmp_path) as cache:
+        cache.keep("a" * 64)
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        keys = {key for (key,) in connection.execute("SELECT DISTINCT key FROM shards")}
+    assert keys == {"a" * 64}

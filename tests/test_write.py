@@ -549,3 +549,37 @@ def test_a_status_of_another_manifest_is_not_taken(site: Callable[..., Config]) 
     staging.discard()
     for broken in (b"", status.encode()[:-8], status.encode() + b"x"):
         assert write.SiteStatus.decode(broken) is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="finds folders by /proc")
+def test_files_with_inodes_past_two_to_the_63_are_kept_and_skipped(
+    site: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsgen import write
+
+    config = site({"a.md": article_text(countries="[UZ]"), "b.md": article_text("Other")})
+    real = os.lstat
+
+    inside = str(config.path("output").resolve()) + os.sep
+
+    def large(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        # Some file systems (network ones, say) number files past a signed 64-bit integer:
+        # so are the site's files here (others, as shutil's checks look at them, are not).
+        found = real(path, *args, **kwargs)
+        folder = kwargs.get("dir_fd")
+        where = os.readlink(f"/proc/self/fd/{folder}") + os.sep if folder is not None else ""
+        if not (str(path) if folder is None else where).startswith(inside):
+            return found
+        fields = list(found[:10])
+        fields[1] = 2**64 - 1 - found.st_ino % 1000
+        return os.stat_result(fields, {"st_mtime_ns": found.st_mtime_ns})
+
+    monkeypatch.setattr(os, "lstat", large)
+    build(config)
+    (config.path("source") / "c.md").write_text(article_text("Third"))
+    os.utime(config.path("source") / "c.md", ns=(10**18, 10**18))  # not racy: may skip next
+    report = build(config)
+    assert report.written and report.rendered < report.pages
+    again = build(config)
+    assert again.rendered == 0 and again.written == []
+    assert write.site_stamp(config.path("output")) is not None

@@ -170,6 +170,8 @@ def _mentions(
     also: dict[str, tuple[str, ...]] = {}
     mentioned_in: defaultdict[str, list[Article]] = defaultdict(list)
     for article in articles:
+        # The loader finds mentions by the article's year already (countries.count_mentions);
+        # mentions given any other way are held to the same rule here.
         extra = tuple(
             c
             for c in mentions.get(article.url, ())

@@ -234,14 +234,17 @@ class StampBeside:
 
     def result(self) -> str | None:
         """The stamp: of the child's answer, or one taken here."""
-        answer = self._answer()
-        if not answer:  # no child, or it died before it answered
+        if not self._answer():  # no child, or it died before it answered
             return site_stamp(self.output)
-        status = SiteStatus.decode(answer[1:]) if answer[0] else None
+        status = self.status()
         return None if status is None else status.stamp()
 
     def status(self) -> SiteStatus | None:
-        """The status the child found; None when there is no child, or no sound answer."""
+        """The status the child found; None when there is no child, or no sound answer.
+
+        It is the folder as it was when this build began: a file another program changes
+        in the output folder while the build runs is left to the next build, which sees
+        it as any change made between builds."""
         answer = self._answer()
         return SiteStatus.decode(answer[1:]) if answer and answer[0] else None
 

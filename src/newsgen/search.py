@@ -125,8 +125,7 @@ class ShardCache:
             except sqlite3.DatabaseError:  # damaged, or not a database: ours to make anew
                 path.unlink()
                 connection = _connect(path)
-            (last,) = connection.execute("SELECT COALESCE(MAX(build), 0) FROM used").fetchone()
-            self.build = (last if type(last) is int else 0) + 1
+            self.build = _next_build(connection)
             return connection
         except (OSError, sqlite3.Error):
             return None
@@ -172,9 +171,7 @@ class ShardCache:
                 connection.executemany("INSERT INTO shards VALUES (?, ?, ?)", rows)
                 # Every shard stored is named in `used`, so that pruning finds what to drop
                 # there: never by scanning the shards, a gigabyte at 100,000 articles.
-                connection.execute(
-                    "INSERT OR REPLACE INTO used VALUES (?, ?)", (fingerprint, self.build)
-                )
+                connection.execute(_MARK_USED, (fingerprint, self.build))
         except sqlite3.Error:
             pass  # an optimisation only: the next build indexes the shard again
 
@@ -193,11 +190,10 @@ class ShardCache:
         try:
             if prune:
                 with connection:
-                    connection.executemany(
-                        "INSERT OR REPLACE INTO used VALUES (?, ?)",
-                        [(key, self.build) for key in self.used],
-                    )
-                    oldest = self.build - BUILDS_KEPT
+                    # Never before a build that ended meanwhile (it counts as this one).
+                    this = max(self.build, _next_build(connection) - 1)
+                    connection.executemany(_MARK_USED, [(key, this) for key in self.used])
+                    oldest = this - BUILDS_KEPT
                     gone = connection.execute(
                         "SELECT key FROM used WHERE build <= ?", (oldest,)
                     ).fetchall()
@@ -210,6 +206,17 @@ class ShardCache:
             pass
         self._connection = None
 
+
+def _next_build(connection: sqlite3.Connection) -> int:
+    """The number of a build that ends now: one more than the last one's."""
+    (last,) = connection.execute("SELECT COALESCE(MAX(build), 0) FROM used").fetchone()
+    return (last if type(last) is int else 0) + 1
+
+
+# A shard's row in `used` never goes back to an older build's number (a long build that
+# ends after a shorter one began after it).
+_MARK_USED = """INSERT INTO used VALUES (?, ?)
+    ON CONFLICT(key) DO UPDATE SET build = MAX(build, excluded.build)"""
 
 BUILDS_KEPT = 3
 """Builds whose shards the cache keeps: this one's and the two before it (as rendered bodies
@@ -236,6 +243,12 @@ def _connect(path: Path) -> sqlite3.Connection:
         )
         connection.execute("SELECT key, name, data FROM shards LIMIT 1").fetchall()
         connection.execute("SELECT key, build FROM used LIMIT 1").fetchall()
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        if version < 1:
+            # Kept by a newsgen that named a shard in `used` only when its build ended well:
+            # rows of one that failed are named nowhere, and pruning now looks only there.
+            connection.execute("DELETE FROM shards WHERE key NOT IN (SELECT key FROM used)")
+            connection.execute("PRAGMA user_version = 1")
         connection.commit()
     except sqlite3.Error:
         connection.close()

@@ -43,6 +43,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ from typing import Any, NoReturn
 
 from newsgen import urls
 from newsgen.config import Config
-from newsgen.errors import BuildWarning, OutputError
+from newsgen.errors import BuildWarning, Interrupted, OutputError
 from newsgen.files import replace_file, resolved, walk
 
 _STAGING = ".staging-"
@@ -266,26 +267,32 @@ class SiteStatus:
 
     def stamp(self) -> str:
         """The site's stamp (``site_stamp``)."""
-        stamp = _Stamp()
-        stamp.times = array.array("q", self.times)
-        stamp.inodes = array.array("Q", self.inodes)
+        stamp = _Stamp.of(array.array("q", self.times), array.array("Q", self.inodes))
         return stamp.digest(self.manifest)
 
     def encode(self) -> bytes:
-        """The status as bytes: the manifest's three numbers, then the two arrays."""
-        return array.array("q", [*self.manifest, len(self.times)]).tobytes() + (
-            self.times + self.inodes
-        )
+        """The status as bytes: the manifest's three numbers, the arrays' length, the arrays."""
+        return _HEADER.pack(*self.manifest, len(self.times)) + self.times + self.inodes
 
     @classmethod
     def decode(cls, data: bytes) -> SiteStatus | None:
         """A status from its bytes; None when they are not one."""
-        if len(data) < 32:
+        if len(data) < _HEADER.size:
             return None
-        size, mtime, inode, length = array.array("q", data[:32])
-        if length < 0 or length % 8 or len(data) != 32 + 2 * length:
+        size, mtime, inode, length = _HEADER.unpack_from(data)
+        start = _HEADER.size
+        if length < 0 or length % 8 or len(data) != start + 2 * length:
             return None
-        return cls((size, mtime, inode), data[32 : 32 + length], data[32 + length :])
+        return cls((size, mtime, inode), data[start : start + length], data[start + length :])
+
+
+_HEADER = struct.Struct("=qqQq")
+"""A SiteStatus's first bytes: the manifest's size, time and inode, the arrays' length."""
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int]:
+    """What tells one version of a file from another: its size, time and inode."""
+    return info.st_size, info.st_mtime_ns, info.st_ino
 
 
 def site_status(output: Path) -> SiteStatus | None:
@@ -320,8 +327,7 @@ def site_status(output: Path) -> SiteStatus | None:
         return None
     finally:
         os.close(folder)
-    manifest = (info.st_size, info.st_mtime_ns, info.st_ino)
-    return SiteStatus(manifest, stamp.times.tobytes(), stamp.inodes.tobytes())
+    return SiteStatus(_identity(info), stamp.times.tobytes(), stamp.inodes.tobytes())
 
 
 _KIND = 0o170000  # the bits of st_mode that tell a file's kind (stat.S_IFMT)
@@ -336,20 +342,18 @@ class _Stamp:
         self.inodes = array.array("Q")
 
     @classmethod
-    def of(cls, times: array.array[int], inodes: array.array[int]) -> _Stamp | None:
-        """The stamp of files whose status is known (inodes, signed: -1 where it is not)."""
-        if min(inodes, default=0) < 0:
-            return None
+    def of(cls, times: array.array[int], inodes: array.array[int]) -> _Stamp:
+        """The stamp of files whose times and inodes (unsigned) are known."""
         stamp = cls()
         stamp.times = times
-        stamp.inodes = array.array("Q", inodes.tobytes())
+        stamp.inodes = inodes
         return stamp
 
     def digest(self, manifest: os.stat_result | tuple[int, int, int]) -> str:
         """The stamp, given the manifest's status (or its size, time and inode)."""
-        if isinstance(manifest, os.stat_result):
-            manifest = (manifest.st_size, manifest.st_mtime_ns, manifest.st_ino)
-        size, mtime, inode = manifest
+        size, mtime, inode = (
+            _identity(manifest) if isinstance(manifest, os.stat_result) else manifest
+        )
         digest = hashlib.sha256(array.array("q", [size, mtime]))
         digest.update(array.array("Q", [inode]))
         digest.update(self.times)
@@ -516,7 +520,10 @@ def recover(output: Path) -> list[BuildWarning]:
                     f"cannot put the last site back in place: {_reason(exc)}", leftover
                 ) from None
         elif (leftover / _JOURNAL).exists():
-            warnings.extend(_finish(leftover, output))  # killed while putting pages in place
+            try:  # killed while putting pages in place: finish it
+                warnings.extend(_finish(leftover, output))
+            except KeyboardInterrupt:
+                raise Interrupted("publishing") from None  # the next build goes on with it
         elif (leftover / _STAGING_MARK).exists() or (leftover / urls.MANIFEST).exists():
             # A half-made build (the live site is untouched), or one an older newsgen
             # swapped out: every file in it is a build's.
@@ -579,7 +586,9 @@ class Staging:
 
     seen: the live site's status as a look this build took found it (``site_status``): when
     it is of the manifest read here, every file it lists was found as listed, and is not
-    looked at again (at 100,000 articles, 210,000 system calls, 0.7 s of a rebuild).
+    looked at again (at 100,000 articles, 210,000 system calls, 0.7 s of a rebuild). A file
+    another program changes after that look is left to the next build, which sees it as it
+    sees any change made to the output folder between builds.
     """
 
     def __init__(self, output: Path, seen: SiteStatus | None = None) -> None:
@@ -597,18 +606,18 @@ class Staging:
         # The status each file of the live site was found in, by its position in the old
         # manifest (the inode -1: not looked at yet), and each staged file's.
         self._times = array.array("q", bytes(8 * len(self.old)))
-        self._inodes = array.array("q", [-1]) * len(self.old)
+        self._inodes = array.array("Q", bytes(8 * len(self.old)))
+        self._looked = bytearray(len(self.old))  # 1 where the file's status is known
         if (
             seen is not None
             and info is not None
             and problem is None
-            and seen.manifest == (info.st_size, info.st_mtime_ns, info.st_ino)
+            and seen.manifest == _identity(info)
             and len(seen.times) == len(seen.inodes) == 8 * len(self.old)
         ):
             self._times = array.array("q", seen.times)
-            # Signed, as -1 marks a file not looked at: an inode past 2**63 reads as
-            # negative, and that file is looked at again, as without a status.
-            self._inodes = array.array("q", seen.inodes)
+            self._inodes = array.array("Q", seen.inodes)
+            self._looked = bytearray(b"\x01") * len(self.old)
         self._staged: dict[str, tuple[int, int]] = {}
         self._rewritten = False
         """Whether an unchanged file has a new entry (the same bytes, another fingerprint)."""
@@ -658,8 +667,8 @@ class Staging:
 
     def _intact(self, index: int) -> bool:
         """Whether a file of the live site is still the one its manifest entry describes."""
-        if self._inodes[index] >= 0:
-            return True  # looked at already in this build
+        if self._looked[index]:
+            return True  # looked at already in this build (or by the look beside it)
         try:
             found = os.lstat(os.path.join(self.output, self.old.names[index]))
         except OSError:
@@ -668,6 +677,7 @@ class Staging:
             return False
         self._times[index] = found.st_mtime_ns
         self._inodes[index] = found.st_ino
+        self._looked[index] = 1
         return True
 
     def _claim(self, url: str) -> None:
@@ -714,10 +724,10 @@ class Staging:
                 report.warnings.append(_damaged_manifest_warning(self))
             # The commit point: from here on, the next build finishes what this one started.
             _write_journal(folder, first, self.changed, removed)
+            self.stage = "publishing"
         except OSError as exc:
             raise _cannot_write(exc, self.folder) from None
         self.folder = None  # committed: the journal, not discard(), decides its fate now
-        self.stage = "publishing"
         report.warnings.extend(_finish(folder, self.output))
         self.stage = "published"
         return report
@@ -740,10 +750,13 @@ class Staging:
         sizes: array.array[int] = array.array("q")
         sha256: list[str] = []
         fingerprints: list[str] = []
-        times, inodes = array.array("q"), array.array("q")
+        times, inodes = array.array("q"), array.array("Q")
+        known = True  # every file's status: else the stamp is not known
         start = end = 0  # the run of old positions being copied: [start, end)
 
         def copy_run() -> None:
+            nonlocal known
+            known = known and 0 not in self._looked[start:end]
             sizes.extend(old.sizes[start:end])
             sha256.append(old.sha256[start * _DIGEST : end * _DIGEST])
             fingerprints.append(old.fingerprints[start * _DIGEST : end * _DIGEST])
@@ -774,11 +787,13 @@ class Staging:
                 times.append(staged[0])
                 inodes.append(staged[1])
             elif index is not None:  # the same bytes as the live site's file
+                known = known and self._looked[index] == 1
                 times.append(self._times[index])
                 inodes.append(self._inodes[index])
-            else:  # not looked at: the stamp is not known (see _Stamp.of)
+            else:  # not looked at: the stamp is not known
+                known = False
                 times.append(0)
-                inodes.append(-1)
+                inodes.append(0)
         copy_run()
         document = {
             "generator": "newsgen",
@@ -790,11 +805,11 @@ class Staging:
         }
         # The C encoder, over a few long strings and lists: some 0.1 s for 200,000 files.
         data = (json.dumps(document, separators=(",", ":")) + "\n").encode("utf-8")
-        return data, _Stamp.of(times, inodes)
+        return data, _Stamp.of(times, inodes) if known else None
 
     def _unchanged_stamp(self) -> _Stamp | None:
         """The stamp of a site that stays as it was, from the status found for each file."""
-        return _Stamp.of(self._times, self._inodes)
+        return _Stamp.of(self._times, self._inodes) if 0 not in self._looked else None
 
 
 def _write_file(path: Path, data: bytes) -> os.stat_result:
