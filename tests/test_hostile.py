@@ -793,6 +793,23 @@ def test_footnote_ids_differ_between_articles_and_authors_ids_are_stripped() -> 
     assert "forged" in second and 'id="mine"' not in second
 
 
+def test_heading_ids_carry_the_bodys_prefix_and_authors_ids_are_stripped() -> None:
+    from newsgen.render import clean_cached, render_markdown
+
+    text = (
+        "## Method\n\nSee [it](#method) and [that](#own).\n\n## Other {: #own }\n\n"
+        'A paragraph.\n{: #mine }\n\n<h2 id="b-x">Raw</h2>\n'
+    )
+    rendered = str(render_markdown(text, allow_raw_html=False, id_prefix="b"))
+    # An author's anchor on a heading takes the prefix; on anything else, or raw, it goes.
+    assert re.findall(r' id="([^"]*)"', rendered) == ["b-method", "b-own"]
+    assert 'href="#b-method"' in rendered and 'href="#b-own"' in rendered
+    # The cache is read as untrusted: this body's heading ids stay, another body's go.
+    planted = rendered.replace("<p>", '<p id="a-method">', 1)
+    kept = re.findall(r' id="([^"]*)"', str(clean_cached(planted, False, "b")))
+    assert kept == ["b-method", "b-own"]
+
+
 # --- 15. the cache holds data, never code --------------------------------------------------------
 
 

@@ -15,10 +15,16 @@ from newsgen.cli import main
 from newsgen.config import Config, load_config
 from newsgen.mdlinks import file_links
 from newsgen.pipeline import build
+from newsgen.render import section_id
 
 from .conftest import article_text, snapshot
 
-FIRST = article_text("Talks open", date="2021-10-14", countries="[UZ]")
+FIRST = article_text(
+    "Talks open",
+    date="2021-10-14",
+    countries="[UZ]",
+    body="The talks opened.\n\n## The terms\n\nWhat was agreed.\n",
+)
 
 
 def _hrefs(page: Path) -> list[str]:
@@ -62,9 +68,11 @@ def test_a_link_to_an_articles_file_leads_to_its_page(site: Callable[..., Config
     output = config.path("output")
     summary, talks, follow = (_page(output, t) for t in ("Summary", "Talks open", "Follow-up"))
     to_talks = _link(output, summary, talks)
+    terms = section_id(talks.relative_to(output).as_posix(), "the-terms")
+    assert f'<h2 id="{terms}">The terms</h2>' in talks.read_text()
     assert _hrefs(summary) == [
         to_talks,
-        to_talks + "#the-terms",
+        f"{to_talks}#{terms}",
         _link(output, summary, follow),
         "https://example.org/readme.md",
     ]
@@ -214,3 +222,33 @@ def test_many_links_to_no_article_are_found_in_time_linear_in_them(
 def test_which_links_name_an_articles_file(written: str, found: tuple[str, ...]) -> None:
     assert file_links(written) == found
     assert file_links(written.replace(".md", ".txt")) == ()
+
+
+def test_a_link_to_a_section_leads_to_its_heading_and_check_passes(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    body = (
+        "See [the method](#method), [the terms](2021-talks.md#the-terms) and "
+        "[the sources](#sources-and-thanks).\n\n## Method\n\nHow.\n\n"
+        "### Sources and thanks\n\nWho.\n\n[TOC]\n"
+    )
+    texts = {"2021-talks.md": FIRST, "b.md": article_text("Report", date="2021-12-01", body=body)}
+    config = site(texts)
+    build(config)
+    output = config.path("output")
+    report, talks = _page(output, "Report"), _page(output, "Talks open")
+    tree = lxml_html.fromstring(report.read_bytes())
+    ids = set(tree.xpath("//div[@class='article-body']//*[self::h2 or self::h3]/@id"))
+    own = report.relative_to(output).as_posix()
+    assert ids == {section_id(own, "method"), section_id(own, "sources-and-thanks")}
+    hrefs = _hrefs(report)
+    assert hrefs[0] == "#" + section_id(own, "method")
+    assert hrefs[2] == "#" + section_id(own, "sources-and-thanks")
+    assert hrefs[1].endswith("#" + section_id(talks.relative_to(output).as_posix(), "the-terms"))
+    assert "[TOC]" in report.read_text()  # a text's "[TOC]" stays text
+    capsys.readouterr()
+    assert main(["--root", str(config.root), "check"]) == 0, capsys.readouterr().err
+    # Bodies read back from the cache keep their headings' ids.
+    fresh = config.root / "again"
+    assert main(["--root", str(config.root), "build", "--output", str(fresh)]) == 0
+    assert snapshot(fresh) == snapshot(output)

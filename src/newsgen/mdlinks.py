@@ -151,18 +151,25 @@ _HREF = re.compile(r'(\bhref=")([^"#?]*\.md)([#?][^"]*)?"')
 
 
 def point_links(
-    rendered: str, targets: Mapping[str, str | None], relative: Callable[[str], str]
+    rendered: str,
+    targets: Mapping[str, str | None],
+    relative: Callable[[str], str],
+    section: Callable[[str, str], str] = lambda _, name: name,
 ) -> str:
     """A body's rendered HTML with each link to an article's file leading to its page.
 
     targets: each link's target as written → the page's address (None: no article);
-    relative: an address → the link to it from the page the body is shown on.
+    relative: an address → the link to it from the page the body is shown on; section:
+    a page's address and a heading's name in a link ('x.md#methods') → its id there.
     """
 
     def point(match: re.Match[str]) -> str:
         address = targets.get(html.unescape(match[2]))
         if address is None:
             return match[0]
-        return f'{match[1]}{html.escape(relative(address))}{match[3] or ""}"'
+        rest = match[3] or ""
+        if rest.startswith("#") and len(rest) > 1:
+            rest = "#" + html.escape(section(address, unquote(html.unescape(rest[1:]))))
+        return f'{match[1]}{html.escape(relative(address))}{rest}"'
 
     return _HREF.sub(point, rendered)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import jinja2
 from babel.dates import format_date
@@ -66,8 +66,10 @@ def render_markdown(
 ) -> Markup:
     """An article body as HTML; raw HTML in it is sanitized unless the site trusts it.
 
-    The ids Markdown makes (footnotes: ``fn-PREFIX-1``, ``fnref-PREFIX-1``) carry id_prefix,
-    so two bodies on one page cannot clash; an author's own id attributes are sanitized away.
+    The ids Markdown makes (footnotes: ``fn-PREFIX-1``, ``fnref-PREFIX-1``; headings:
+    ``PREFIX-methods``) carry id_prefix, so two bodies on one page cannot clash, nor a body
+    with the page around it; a link to a heading of the text (``#methods``) is pointed at
+    its id. An author's own id attributes are sanitized away.
     path: the file the text is from, which an error names, and part what of it nests too
     deeply when Markdown cannot parse it ("the notes nest").
     """
@@ -105,16 +107,17 @@ def clean_cached(html: str, allow_raw_html: bool, id_prefix: str) -> Markup:
     """A body's HTML read back from the cache, sanitized again unless the site trusts raw HTML.
 
     The cache is a folder anyone who shares the project (or a CI cache) can write to, so
-    what it holds is treated as untrusted: only the footnote ids this body's Markdown makes
-    may keep their id.
+    what it holds is treated as untrusted: only the footnote and heading ids this body's
+    Markdown makes may keep their id.
     """
     if allow_raw_html:
         return Markup(html)
     import nh3
 
-    # Markdown's footnote ids for this body: fn-PREFIX-… and fnref-PREFIX-… (a pattern
-    # per body would be compiled anew for each: Python's cache of patterns holds 512).
-    heads = (f"fn-{id_prefix}-", f"fnref-{id_prefix}-")
+    # Markdown's footnote and heading ids for this body: fn-PREFIX-…, fnref-PREFIX-… and
+    # PREFIX-… (a pattern per body would be compiled anew for each: Python's cache of
+    # patterns holds 512).
+    heads = (f"fn-{id_prefix}-", f"fnref-{id_prefix}-", f"{id_prefix}-")
 
     def made(value: str) -> bool:
         return any(
@@ -147,7 +150,17 @@ def body_id_prefix(article: Article | Document | Notes) -> str:
     Slugs may repeat (on other days), addresses may not: 'articles/2021/10/14-x.html'
     gives 'articles-2021-10-14-x'.
     """
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", article.url.removesuffix(".html")).strip("-")
+    return _id_prefix(article.url)
+
+
+def _id_prefix(url: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", url.removesuffix(".html")).strip("-")
+
+
+def section_id(url: str, name: str) -> str:
+    """The id of a heading of the body shown at an address, from the name a link gives it
+    ('methods' on 'articles/2021/10/14-x.html': 'articles-2021-10-14-x-methods')."""
+    return f"{_id_prefix(url)}-{name}"
 
 
 def body_key(article: Article | Document | Notes) -> str:
@@ -174,16 +187,65 @@ def _markdown() -> tuple[Any, str]:
     import secrets
 
     import markdown
+    from markdown.extensions.toc import TocExtension, slugify_unicode
 
-    # Footnote ids are made with a marker no author can know, so the sanitizer can tell
-    # them from ids written by hand; the marker is replaced by a stable prefix after.
+    # Footnote and heading ids are made with a marker no author can know, so the sanitizer
+    # can tell them from ids written by hand; the marker is replaced by a stable prefix after.
     marker = f"x{secrets.token_hex(12)}x"
     converter = markdown.Markdown(
-        extensions=_MARKDOWN_EXTENSIONS,
+        extensions=[
+            *_MARKDOWN_EXTENSIONS,
+            # Headings get ids, as a reader links to a section ('## Methods': PREFIX-methods);
+            # "[TOC]" in a text stays text.
+            TocExtension(
+                marker="", slugify=lambda text, sep: f"{marker}-{slugify_unicode(text, sep)}"
+            ),
+            _section_links(marker),
+        ],
         extension_configs={"extra": {"footnotes": {"SEPARATOR": f"-{marker}-"}}},
         output_format="html",
     )
     return converter, marker
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _section_links(marker: str) -> Any:
+    """A Markdown extension: a link to a heading of the same text (``[see](#methods)``)
+    leads to the heading's id, which carries the body's prefix (marker, until replaced)."""
+    import markdown
+    from markdown.extensions.toc import slugify_unicode
+    from markdown.treeprocessors import Treeprocessor
+
+    head = f"{marker}-"
+
+    class PointSectionLinks(Treeprocessor):
+        def run(self, root: Any) -> None:
+            for heading in root.iter():
+                # An author's own anchor ('## Method {#m}') is kept, as the body's: it
+                # takes the prefix like every id Markdown makes (PREFIX-m).
+                own = heading.get("id", "")
+                if own and heading.tag in _HEADINGS and not own.startswith(head):
+                    heading.set("id", head + slugify_unicode(own, "-"))
+            sections = {
+                made[len(head) :]
+                for element in root.iter()
+                if (made := element.get("id", "")).startswith(head)
+            }
+            if not sections:
+                return
+            for link in root.iter("a"):
+                target = unquote(link.get("href", "").removeprefix("#"))
+                if link.get("href", "").startswith("#") and target in sections:
+                    link.set("href", f"#{head}{target}")
+
+    class SectionLinks(markdown.Extension):
+        def extendMarkdown(self, md: markdown.Markdown) -> None:
+            # After the headings have their ids (the toc extension's is at 5).
+            md.treeprocessors.register(PointSectionLinks(md), "section-links", 4)
+
+    return SectionLinks()
 
 
 # Callables that cannot carry a ``__call__`` of their own that takes a context.
@@ -332,7 +394,9 @@ def render_page(
         linked = page.context.get("file_links")
         if linked:  # links to other articles' files lead to their pages
             to_page = functools.partial(urls.relative, page.url)
-            bodies = {u: Markup(point_links(b, linked, to_page)) for u, b in bodies.items()}
+            bodies = {
+                u: Markup(point_links(b, linked, to_page, section_id)) for u, b in bodies.items()
+            }
         rendered_notes = {
             a.url: body(notes_of(a, a.notes))
             for a in page.bodies
