@@ -802,12 +802,35 @@ def test_heading_ids_carry_the_bodys_prefix_and_authors_ids_are_stripped() -> No
     )
     rendered = str(render_markdown(text, allow_raw_html=False, id_prefix="b"))
     # An author's anchor on a heading takes the prefix; on anything else, or raw, it goes.
-    assert re.findall(r' id="([^"]*)"', rendered) == ["b-method", "b-own"]
-    assert 'href="#b-method"' in rendered and 'href="#b-own"' in rendered
+    assert re.findall(r' id="([^"]*)"', rendered) == ["b-h-method", "b-h-own"]
+    assert 'href="#b-h-method"' in rendered and 'href="#b-h-own"' in rendered
     # The cache is read as untrusted: this body's heading ids stay, another body's go.
-    planted = rendered.replace("<p>", '<p id="a-method">', 1)
+    planted = rendered.replace("<p>", '<p id="a-h-method">', 1).replace("<p>", '<p id="b-x">')
     kept = re.findall(r' id="([^"]*)"', str(clean_cached(planted, False, "b")))
-    assert kept == ["b-method", "b-own"]
+    assert kept == ["b-h-method", "b-h-own"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "## !!!\n\n## 🎉\n\nA [link](#section_1).\n",  # names of nothing: 'section'
+        "## Method\n\n## Other {: #method }\n\n## Method\n\n[third](#method_2)\n",  # thrice
+        "## Cafe\u0301\n\n[it](#caf%C3%A9) [it](#Café)\n",  # composed or not, one name
+        "> ## Quoted\n\n- ## In a list\n\n## Method[^1]\n\n[^1]: Note.\n",
+        "## Методы\n\n[Методы](#Методы)\n\n## Über uns\n\n[it](#über-uns)\n",
+    ],
+)
+def test_heading_ids_are_unique_and_read_back_from_the_cache_unchanged(text: str) -> None:
+    from newsgen.render import clean_cached, render_markdown
+
+    rendered = str(render_markdown(text, allow_raw_html=False, id_prefix="p"))
+    ids = re.findall(r' id="([^"]*)"', rendered)
+    assert len(ids) == len(set(ids)) and all(
+        i.startswith(("p-h-", "fn-p-", "fnref-p-")) for i in ids
+    )
+    links = [h for h in re.findall(r'href="#([^"]*)"', rendered)]
+    assert links and set(links) <= set(ids)  # every link here names a heading (or footnote)
+    assert str(clean_cached(rendered, False, "p")) == rendered
 
 
 # --- 15. the cache holds data, never code --------------------------------------------------------

@@ -252,3 +252,18 @@ def test_a_link_to_a_section_leads_to_its_heading_and_check_passes(
     fresh = config.root / "again"
     assert main(["--root", str(config.root), "build", "--output", str(fresh)]) == 0
     assert snapshot(fresh) == snapshot(output)
+
+
+def test_a_pages_body_and_notes_never_share_an_id(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = "## Notes method\n\nText.[^notes-1]\n\n## Method\n\n[^notes-1]: A footnote.\n"
+    notes = '"## Method\\n\\nHow the date was found: see [the method](#method).\\n"'
+    config = site({"a.md": article_text("Report", body=body, notes=notes)})
+    build(config)
+    page = _page(config.path("output"), "Report")
+    ids = lxml_html.fromstring(page.read_bytes()).xpath("//@id")
+    headings = [i for i in ids if "-h-" in i]
+    assert len(headings) == 3 and len(set(headings)) == 3
+    capsys.readouterr()
+    assert main(["--root", str(config.root), "check"]) == 0, capsys.readouterr().err

@@ -79,7 +79,7 @@ def test_markdown_keeps_structure_and_drops_scripts() -> None:
         "[a](javascript:alert(1)) [b](https://example.org) <a href='vbscript:x'>c</a>\n",
         allow_raw_html=False,
     )
-    assert '<h2 id="body-sub">Sub</h2>' in html and "<blockquote>" in html
+    assert '<h2 id="body-h-sub">Sub</h2>' in html and "<blockquote>" in html
     assert "<script" not in html and "onclick" not in html
     assert "javascript:" not in html and "vbscript:" not in html
     assert 'href="https://example.org"' in html

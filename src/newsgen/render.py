@@ -11,6 +11,7 @@ import re
 import secrets
 import traceback
 import types
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
@@ -67,7 +68,7 @@ def render_markdown(
     """An article body as HTML; raw HTML in it is sanitized unless the site trusts it.
 
     The ids Markdown makes (footnotes: ``fn-PREFIX-1``, ``fnref-PREFIX-1``; headings:
-    ``PREFIX-methods``) carry id_prefix, so two bodies on one page cannot clash, nor a body
+    ``PREFIX-h-methods``) carry id_prefix, so two bodies on one page cannot clash, nor a body
     with the page around it; a link to a heading of the text (``#methods``) is pointed at
     its id. An author's own id attributes are sanitized away.
     path: the file the text is from, which an error names, and part what of it nests too
@@ -115,9 +116,9 @@ def clean_cached(html: str, allow_raw_html: bool, id_prefix: str) -> Markup:
     import nh3
 
     # Markdown's footnote and heading ids for this body: fn-PREFIX-…, fnref-PREFIX-… and
-    # PREFIX-… (a pattern per body would be compiled anew for each: Python's cache of
+    # PREFIX-h-… (a pattern per body would be compiled anew for each: Python's cache of
     # patterns holds 512).
-    heads = (f"fn-{id_prefix}-", f"fnref-{id_prefix}-", f"{id_prefix}-")
+    heads = (f"fn-{id_prefix}-", f"fnref-{id_prefix}-", f"{id_prefix}-h-")
 
     def made(value: str) -> bool:
         return any(
@@ -159,8 +160,20 @@ def _id_prefix(url: str) -> str:
 
 def section_id(url: str, name: str) -> str:
     """The id of a heading of the body shown at an address, from the name a link gives it
-    ('methods' on 'articles/2021/10/14-x.html': 'articles-2021-10-14-x-methods')."""
-    return f"{_id_prefix(url)}-{name}"
+    ('methods' on 'articles/2021/10/14-x.html': 'articles-2021-10-14-x-h-methods')."""
+    return f"{_id_prefix(url)}-h-{section_name(name)}"
+
+
+def section_name(text: str) -> str:
+    """A heading's name in links: its words in lower case, punctuation dropped, each run of
+    spaces and hyphens one hyphen ('Sources & thanks': 'sources-thanks'); composed first,
+    so 'café' typed either way is one name."""
+    text = _NOT_IN_NAME.sub("", unicodedata.normalize("NFC", text)).strip().lower()
+    return _NAME_GAPS.sub("-", text)
+
+
+_NOT_IN_NAME = re.compile(r"[^\w\s-]")
+_NAME_GAPS = re.compile(r"[-\s]+")
 
 
 def body_key(article: Article | Document | Notes) -> str:
@@ -187,21 +200,12 @@ def _markdown() -> tuple[Any, str]:
     import secrets
 
     import markdown
-    from markdown.extensions.toc import TocExtension, slugify_unicode
 
     # Footnote and heading ids are made with a marker no author can know, so the sanitizer
     # can tell them from ids written by hand; the marker is replaced by a stable prefix after.
     marker = f"x{secrets.token_hex(12)}x"
     converter = markdown.Markdown(
-        extensions=[
-            *_MARKDOWN_EXTENSIONS,
-            # Headings get ids, as a reader links to a section ('## Methods': PREFIX-methods);
-            # "[TOC]" in a text stays text.
-            TocExtension(
-                marker="", slugify=lambda text, sep: f"{marker}-{slugify_unicode(text, sep)}"
-            ),
-            _section_links(marker),
-        ],
+        extensions=[*_MARKDOWN_EXTENSIONS, _sections(marker)],
         extension_configs={"extra": {"footnotes": {"SEPARATOR": f"-{marker}-"}}},
         output_format="html",
     )
@@ -209,43 +213,45 @@ def _markdown() -> tuple[Any, str]:
 
 
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_STASHED = re.compile("\x02[^\x03]*\x03")  # Python-Markdown's placeholders for raw HTML
 
 
-def _section_links(marker: str) -> Any:
-    """A Markdown extension: a link to a heading of the same text (``[see](#methods)``)
-    leads to the heading's id, which carries the body's prefix (marker, until replaced)."""
+def _sections(marker: str) -> Any:
+    """A Markdown extension: each heading gets an id from its name (``section_name``, or
+    the author's own, ``## Method {#m}``), made unique in the text, with the marker the
+    body's prefix replaces: PREFIX-h-method. A link to a heading of the same text
+    (``[see](#method)``) leads to it. ("[TOC]" in a text stays text.)"""
     import markdown
-    from markdown.extensions.toc import slugify_unicode
     from markdown.treeprocessors import Treeprocessor
 
-    head = f"{marker}-"
+    head = f"{marker}-h-"
 
-    class PointSectionLinks(Treeprocessor):
+    class Sections(Treeprocessor):
         def run(self, root: Any) -> None:
-            for heading in root.iter():
-                # An author's own anchor ('## Method {#m}') is kept, as the body's: it
-                # takes the prefix like every id Markdown makes (PREFIX-m).
-                own = heading.get("id", "")
-                if own and heading.tag in _HEADINGS and not own.startswith(head):
-                    heading.set("id", head + slugify_unicode(own, "-"))
-            sections = {
-                made[len(head) :]
-                for element in root.iter()
-                if (made := element.get("id", "")).startswith(head)
-            }
-            if not sections:
+            taken: set[str] = set()
+            for heading in [e for e in root.iter() if e.tag in _HEADINGS]:
+                own = heading.get("id")
+                text = own if own else _STASHED.sub("", "".join(heading.itertext()))
+                name = section_name(text) or "section"
+                unique, count = name, 0
+                while unique in taken:
+                    count += 1
+                    unique = f"{name}_{count}"
+                taken.add(unique)
+                heading.set("id", head + unique)
+            if not taken:
                 return
             for link in root.iter("a"):
-                target = unquote(link.get("href", "").removeprefix("#"))
-                if link.get("href", "").startswith("#") and target in sections:
-                    link.set("href", f"#{head}{target}")
+                href = link.get("href", "")
+                if href.startswith("#") and (name := section_name(unquote(href[1:]))) in taken:
+                    link.set("href", f"#{head}{name}")
 
-    class SectionLinks(markdown.Extension):
+    class SectionsExtension(markdown.Extension):
         def extendMarkdown(self, md: markdown.Markdown) -> None:
-            # After the headings have their ids (the toc extension's is at 5).
-            md.treeprocessors.register(PointSectionLinks(md), "section-links", 4)
+            # After inline markup (20) and the author's attributes (attr_list, 8).
+            md.treeprocessors.register(Sections(md), "sections", 5)
 
-    return SectionLinks()
+    return SectionsExtension()
 
 
 # Callables that cannot carry a ``__call__`` of their own that takes a context.
