@@ -267,3 +267,11 @@ def test_a_pages_body_and_notes_never_share_an_id(
     assert len(headings) == 3 and len(set(headings)) == 3
     capsys.readouterr()
     assert main(["--root", str(config.root), "check"]) == 0, capsys.readouterr().err
+
+
+def test_check_names_an_id_given_twice_on_a_page() -> None:
+    from newsgen.linkcheck import check_links
+
+    page = b'<p id="a">one</p>\n<h2 id="b">two</h2>\n<a href="#a" id="a">three</a>\n'
+    assert check_links({"x.html": page}) == ["x.html:3: a second element has the id 'a'"]
+    assert check_links({"x.html": page.replace(b'id="a">three', b'id="c">three')}) == []

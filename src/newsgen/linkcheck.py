@@ -1,4 +1,5 @@
-"""Every internal ``href``, ``src`` and ``#fragment`` of a site must resolve, and be relative."""
+"""Every internal ``href``, ``src`` and ``#fragment`` of a site must resolve, and be relative;
+no page may give one id to two elements (a link to it would find only the first)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ class _Collector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.links: list[tuple[int, str]] = []
         self.ids: set[str] = set()
+        self.repeated: list[tuple[int, str]] = []
+        """Ids given again, with the line of each repeat."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -29,6 +32,8 @@ class _Collector(HTMLParser):
             if name in _LINK_ATTRIBUTES:
                 self.links.append((self.getpos()[0], value))
             elif name == "id" or (name == "name" and tag == "a"):
+                if name == "id" and value in self.ids:
+                    self.repeated.append((self.getpos()[0], value))
                 self.ids.add(value)
 
 
@@ -48,6 +53,8 @@ def check_links(files: Mapping[str, bytes]) -> list[str]:
             problem = _problem(url, link, files, scanned)
             if problem:
                 problems.append(f"{url}:{line}: {problem}")
+        for line, name in page.repeated:
+            problems.append(f"{url}:{line}: a second element has the id '{name}'")
     return problems
 
 
