@@ -494,6 +494,20 @@ def test_a_name_with_a_tools_mark_but_not_its_pattern_is_an_article(
     assert "not read" not in capsys.readouterr().err
 
 
+def test_a_name_like_a_tools_copy_with_no_article_beside_it_is_an_article(
+    site: Callable[..., Config], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No 'elections.md' beside it: this is an article's own name (or all that is left).
+    texts = {
+        "elections_LOCAL_2020.md": GOOD,
+        "b (conflicted copy 2021-10-15).md": GOOD.replace("A good article", "Another"),
+    }
+    config = site(texts)
+    assert _run(config.root, "build", "--strict") == 0
+    assert "not read" not in capsys.readouterr().err
+    assert len(list((config.path("output") / "articles").rglob("*.html"))) == 2
+
+
 def test_every_wrong_setting_is_reported_at_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

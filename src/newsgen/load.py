@@ -396,7 +396,13 @@ def find_article_files(
     tool_files = _tool_files()
     for one in found:
         name = one.relative.rpartition("/")[2]
-        if tool_files.marks.search(name) and (left := _left_by_a_tool(name)) is not None:
+        if (
+            tool_files.marks.search(name)
+            and (left := _left_by_a_tool(name)) is not None
+            # A copy sits beside its article: without one, the name is an article's own
+            # ('elections_LOCAL_2020.md'), or the copy is all that is left of it.
+            and (not left[1] or Path(one.path).with_name(left[1]).exists())
+        ):
             if one.kind == "file" and left[0].what:
                 unread.append(_tool_file_warning(*left, Path(one.path)))
             continue
