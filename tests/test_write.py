@@ -583,3 +583,38 @@ def test_files_with_inodes_past_two_to_the_63_are_kept_and_skipped(
     again = build(config)
     assert again.rendered == 0 and again.written == []
     assert write.site_stamp(config.path("output")) is not None
+
+
+def test_the_look_beside_ends_without_waiting_for_the_build_to_read_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    from newsgen.pipeline import StampBeside
+    from newsgen.write import site_stamp
+
+    # A site whose status (16 bytes a file) is more than a pipe holds.
+    output = tmp_path / "_site"
+    names = [f"p{n:05d}.html" for n in range(6_000)]
+    output.mkdir()
+    for name in names:
+        (output / name).write_bytes(b"x")
+    manifest = {
+        "generator": "newsgen", "version": 2, "files": names, "sizes": [1] * len(names),
+        "sha256": "0" * 64 * len(names), "fingerprints": "0" * 64 * len(names),
+    }  # fmt: skip
+    (output / urls.MANIFEST).write_text(json.dumps(manifest))
+    here = site_stamp(output)
+    assert here is not None
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # the forked way
+    with StampBeside(output) as stamp:
+        assert stamp.pid is not None
+        deadline = time.monotonic() + 30
+        ended = 0
+        while time.monotonic() < deadline and not ended:
+            ended, _ = os.waitpid(stamp.pid, os.WNOHANG)  # not read yet, and gone
+            time.sleep(0.01)
+        assert ended == stamp.pid
+        status = stamp.status()
+        assert status is not None and status.stamp() == here == stamp.result()

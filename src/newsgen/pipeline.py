@@ -204,7 +204,10 @@ class StampBeside:
 
     Only where this system forks and no other thread runs (a process with threads, the
     dev server's, takes the stamp itself: a fork copies one thread, and the others' locks
-    with it). A child that fails to answer is only a stamp taken here after all.
+    with it). A child that fails to answer is only a stamp taken here after all. The
+    child leaves its answer in an unlinked file and ends at once: the build may read it
+    seconds later (its staging does), and the child's memory (the manifest it read) is
+    not held meanwhile.
     """
 
     def __init__(self, output: Path, *, at_all: bool = True) -> None:
@@ -212,10 +215,15 @@ class StampBeside:
         self.needed = at_all
         self.pid: int | None = None
         self.reader: int | None = None
+        self.file: int | None = None
         self.answer: bytes | None = None
 
     def __enter__(self) -> StampBeside:
         if self.needed and can_fork() and threading.active_count() == 1:
+            try:
+                self.file = _unlinked_file()
+            except OSError:
+                return self  # no room for the answer: the stamp is taken here
             reader, writer = os.pipe()
             pid = os.fork()
             if pid == 0:  # the child: one walk, its answer, and out
@@ -224,8 +232,9 @@ class StampBeside:
                     die_with_parent()
                     found = site_status(self.output)
                     answer = b"\x00" if found is None else b"\x01" + found.encode()
-                    with os.fdopen(writer, "wb") as stream:
+                    with os.fdopen(self.file, "wb", closefd=False) as stream:
                         stream.write(answer)
+                    os.write(writer, b"!")  # written whole
                 finally:
                     os._exit(0)
             os.close(writer)
@@ -251,10 +260,20 @@ class StampBeside:
     def _answer(self) -> bytes:
         if self.reader is not None:
             with os.fdopen(self.reader, "rb") as stream:
-                self.answer = stream.read()
+                done = stream.read() == b"!"  # nothing: the child died before it answered
             self.reader = None
             self._reap(kill=False)
+            if done and self.file is not None:
+                with os.fdopen(os.dup(self.file), "rb") as stream:
+                    stream.seek(0)
+                    self.answer = stream.read()
+            self._close_file()
         return self.answer or b""
+
+    def _close_file(self) -> None:
+        if self.file is not None:
+            os.close(self.file)
+            self.file = None
 
     def _reap(self, *, kill: bool) -> None:
         if self.pid is None:
@@ -270,7 +289,21 @@ class StampBeside:
         if self.reader is not None:
             os.close(self.reader)
             self.reader = None
-        self._reap(kill=True)  # its answer was not needed (an input changed)
+        self._reap(kill=True)  # its answer was not needed
+        self._close_file()
+
+
+def _unlinked_file() -> int:
+    """A file with no name, for a child's answer: gone with its last descriptor."""
+    import tempfile
+
+    descriptor, name = tempfile.mkstemp(prefix="newsgen-stamp-")
+    try:
+        os.unlink(name)
+    except OSError:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def _state(config: Config, kept: BuildState | None, *, use_cache: bool) -> BuildState:
