@@ -267,7 +267,7 @@ class SiteStatus:
 
     def stamp(self) -> str:
         """The site's stamp (``site_stamp``)."""
-        stamp = _Stamp.of(array.array("q", self.times), array.array("Q", self.inodes))
+        stamp = _Stamp(array.array("q", self.times), array.array("Q", self.inodes))
         return stamp.digest(self.manifest)
 
     def encode(self) -> bytes:
@@ -337,23 +337,15 @@ class _Stamp:
     """The stamp of a site, file by file in the manifest's order: each one's time and inode,
     and the manifest's own size, time and inode, which change whenever the list does."""
 
-    def __init__(self) -> None:
-        self.times = array.array("q")
-        self.inodes = array.array("Q")
+    def __init__(
+        self, times: array.array[int] | None = None, inodes: array.array[int] | None = None
+    ) -> None:
+        self.times = array.array("q") if times is None else times
+        self.inodes = array.array("Q") if inodes is None else inodes  # unsigned
 
-    @classmethod
-    def of(cls, times: array.array[int], inodes: array.array[int]) -> _Stamp:
-        """The stamp of files whose times and inodes (unsigned) are known."""
-        stamp = cls()
-        stamp.times = times
-        stamp.inodes = inodes
-        return stamp
-
-    def digest(self, manifest: os.stat_result | tuple[int, int, int]) -> str:
-        """The stamp, given the manifest's status (or its size, time and inode)."""
-        size, mtime, inode = (
-            _identity(manifest) if isinstance(manifest, os.stat_result) else manifest
-        )
+    def digest(self, manifest: tuple[int, int, int]) -> str:
+        """The stamp, given the manifest's size, time and inode (``_identity``)."""
+        size, mtime, inode = manifest
         digest = hashlib.sha256(array.array("q", [size, mtime]))
         digest.update(array.array("Q", [inode]))
         digest.update(self.times)
@@ -604,7 +596,7 @@ class Staging:
         self.folder: Path | None = None
         self._manifest_info = info
         # The status each file of the live site was found in, by its position in the old
-        # manifest (the inode -1: not looked at yet), and each staged file's.
+        # manifest (where _looked says it was looked at), and each staged file's.
         self._times = array.array("q", bytes(8 * len(self.old)))
         self._inodes = array.array("Q", bytes(8 * len(self.old)))
         self._looked = bytearray(len(self.old))  # 1 where the file's status is known
@@ -706,13 +698,13 @@ class Staging:
                     info = os.stat(self.output / urls.MANIFEST)
                 else:
                     stamp = self._unchanged_stamp()
-                report.stamp = None if stamp is None else stamp.digest(info)
+                report.stamp = None if stamp is None else stamp.digest(_identity(info))
                 self.stage = "published"
                 return report
             folder = self._folder()
             data, stamp = self._manifest()
             info = _write_file(folder / urls.MANIFEST, data)
-            report.stamp = None if stamp is None else stamp.digest(info)
+            report.stamp = None if stamp is None else stamp.digest(_identity(info))
             if not self.output.exists():  # the first build: the staged folder becomes the site
                 (folder / _STAGING_MARK).unlink()
                 folder.rename(self.output)
@@ -805,11 +797,11 @@ class Staging:
         }
         # The C encoder, over a few long strings and lists: some 0.1 s for 200,000 files.
         data = (json.dumps(document, separators=(",", ":")) + "\n").encode("utf-8")
-        return data, _Stamp.of(times, inodes) if known else None
+        return data, _Stamp(times, inodes) if known else None
 
     def _unchanged_stamp(self) -> _Stamp | None:
         """The stamp of a site that stays as it was, from the status found for each file."""
-        return _Stamp.of(self._times, self._inodes) if 0 not in self._looked else None
+        return _Stamp(self._times, self._inodes) if 0 not in self._looked else None
 
 
 def _write_file(path: Path, data: bytes) -> os.stat_result:
