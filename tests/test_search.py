@@ -357,27 +357,18 @@ def test_the_cache_drops_the_shards_no_recent_build_had(site: Callable[..., Conf
     build(config)
     database = config.path("cache") / search.SHARD_CACHE
 
-    def keys() -> int:
-        with contextlib.closing(sqlite3.connect(database)) as connection:
-            found: int = connection.execute("SELECT COUNT(DISTINCT key) FROM shards").fetchone()[0]
-        return found
-
     (config.path("source") / "c.md").unlink()  # 2021 goes: its shard's rows stay a while
     build(config)
-    assert keys() == 2
+    assert len(_stored(database)) == 2
     for n in range(search.BUILDS_KEPT):  # builds that each re-make the 2019 shard
         with (config.path("source") / "a.md").open("a") as stream:
             stream.write(f"\nMore {n}.\n")
         build(config)
-    assert keys() == len(_shards(config)) + search.BUILDS_KEPT - 1 == 1 + 2
+    assert len(_stored(database)) == len(_shards(config)) + search.BUILDS_KEPT - 1 == 1 + 2
 
 
 def test_a_shard_a_failed_build_stored_goes_when_no_recent_build_had_it(tmp_path: Path) -> None:
     database = tmp_path / search.SHARD_CACHE
-
-    def stored() -> set[str]:
-        with contextlib.closing(sqlite3.connect(database)) as connection:
-            return {key for (key,) in connection.execute("SELECT DISTINCT key FROM shards")}
 
     stale, other = "a" * 64, "b" * 64
     with contextlib.suppress(RuntimeError), search.ShardCache(tmp_path) as cache:
@@ -387,10 +378,10 @@ def test_a_shard_a_failed_build_stored_goes_when_no_recent_build_had_it(tmp_path
     for _ in range(search.BUILDS_KEPT - 1):
         with search.ShardCache(tmp_path) as cache:
             cache.keep(other)
-        assert stored() == {stale}
+        assert _stored(database) == {stale}
     with search.ShardCache(tmp_path) as cache:
         cache.keep(other)
-    assert stored() == set()
+    assert _stored(database) == set()
 
 
 def test_two_output_folders_sharing_a_cache_keep_each_others_shards(
@@ -419,6 +410,10 @@ def test_shards_an_older_cache_named_nowhere_are_dropped_once(tmp_path: Path) ->
         connection.execute("PRAGMA user_version = 0")
     with search.ShardCache(tmp_path) as cache:
         cache.keep("a" * 64)
+    assert _stored(database) == {"a" * 64}
+
+
+def _stored(database: Path) -> set[str]:
+    """The keys of the shards a cache file holds rows of."""
     with contextlib.closing(sqlite3.connect(database)) as connection:
-        keys = {key for (key,) in connection.execute("SELECT DISTINCT key FROM shards")}
-    assert keys == {"a" * 64}
+        return {key for (key,) in connection.execute("SELECT DISTINCT key FROM shards")}
