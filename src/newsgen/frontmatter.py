@@ -115,17 +115,20 @@ _EDITOR_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     """Split a file into (front matter, body, the body's first line)."""
-    lines = _EDITOR_LINES.findall(text)
-    if not lines or lines[0].rstrip("\r\n").strip() != "---":
+    # Line by line up to the closing fence only: the body is sliced, never split (every
+    # article is split twice a build, once to load it and once to render its body).
+    lines = _EDITOR_LINES.finditer(text)
+    first = next(lines, None)
+    if first is None or first.group().rstrip("\r\n").strip() != "---":
         raise ContentError(
             "no front matter: the file must begin with a '---' line",
             path,
             1,
             hint="see README.md for the article format",
         )
-    for index in range(1, len(lines)):
-        if _FENCE.fullmatch(lines[index].rstrip("\r\n")):
-            return "".join(lines[1:index]), "".join(lines[index + 1 :]), index + 2
+    for number, line in enumerate(lines, 2):
+        if _FENCE.fullmatch(line.group().rstrip("\r\n")):
+            return text[first.end() : line.start()], text[line.end() :], number + 1
     raise ContentError("the front matter is never closed: add a '---' line after it", path, 1)
 
 
