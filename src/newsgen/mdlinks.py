@@ -154,7 +154,7 @@ def point_links(
     rendered: str,
     targets: Mapping[str, str | None],
     relative: Callable[[str], str],
-    section: Callable[[str, str], str] = lambda _, name: name,
+    section: Callable[[str, str], str],
 ) -> str:
     """A body's rendered HTML with each link to an article's file leading to its page.
 
