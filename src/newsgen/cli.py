@@ -206,11 +206,8 @@ def main(argv: Sequence[str] | None = None, default_root: Path | None = None) ->
     except NewsgenError as error:
         print(error.describe(root), file=err)
         return error.exit_code
-    except Interrupted as stop:
-        print(stop.message, file=err)
-        return 130
-    except KeyboardInterrupt:
-        print(Interrupted("before").message, file=err)
+    except KeyboardInterrupt as stop:  # from a build, an Interrupted: what it left of the site
+        print((stop if isinstance(stop, Interrupted) else Interrupted("before")).message, file=err)
         return 130
 
 

@@ -113,21 +113,22 @@ def load_config(
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = replace(Config(root=root), **values)
     known = ", ".join(sorted(_OPTION_TYPES))
+    warnings: list[BuildWarning] = []
     if config.strict:  # a misspelt setting would otherwise pass a strict build unnoticed
         errors.extend(
             ConfigError(f"unknown setting '{key}' (known: {known})", config_path, lines.get(key))
             for key in unknown
         )
-    warnings = [
-        BuildWarning(
-            f"unknown setting '{key}' is ignored (known: {known})", config_path, lines.get(key)
+    else:
+        warnings.extend(
+            BuildWarning(
+                f"unknown setting '{key}' is ignored (known: {known})", config_path, lines.get(key)
+            )
+            for key in unknown
         )
-        for key in unknown
-        if not config.strict
-    ]
-    for check in (_check_language, _check_timezone):
+    for name, check in (("language", _check_language), ("timezone", _check_timezone)):
         try:
-            check(config, config_path, lines.get(check.__name__.removeprefix("_check_")))
+            check(config, config_path, lines.get(name))
         except ConfigError as error:
             errors.append(error)
     problem = check_permalink(config.permalink)

@@ -233,7 +233,7 @@ def _mention_pattern(language: str, former: bool = True) -> tuple[re.Pattern[str
     """One regular expression, compiled once per language, for every way to name a country
     (of former states too, unless not former)."""
     data = _mention_data()
-    base = language.split("-")[0].lower()
+    base = base_language(language)
     names: dict[str, str] = {}
     for lang in dict.fromkeys((base, "en")):
         try:

@@ -147,12 +147,8 @@ def _countries(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The countries the text is about (in its headline or named often), and the others it
     names; of former states, only those that existed in its year, when it is known."""
-
-    def named(text: str) -> list[tuple[str, int]]:
-        return count_mentions(text, language, year)
-
-    in_title = {code for code, _ in named(title)}
-    counted = named("\n".join(body))
+    in_title = {code for code, _ in count_mentions(title, language, year)}
+    counted = count_mentions("\n".join(body), language, year)
     top = counted[0][1] if counted else 0
     subjects = [
         code
