@@ -26,6 +26,7 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INDENTED = re.compile(r"^(?: {4}|\t)")
 _LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLANK = re.compile(r"^[ \t]*$")
+_BLANK_LINES = re.compile(r"(\n[ \t]*\n)")  # between blocks, kept by split
 _TICKS = re.compile(r"`+")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -72,19 +73,20 @@ def _prose(body: str) -> str:
         if _BLANK.match(line):
             after_blank = True
             continue
+        indented = _INDENTED.match(line) is not None
         if opened:
             fence, lines[index] = opened[1], ""
-        elif _INDENTED.match(line) and (after_blank or in_code) and not in_list:
+        elif indented and (after_blank or in_code) and not in_list:
             in_code, lines[index] = True, ""  # an indented code block
         else:
             in_code = False
             if _LIST_ITEM.match(line):
                 in_list = True
-            elif after_blank and not _INDENTED.match(line):
+            elif after_blank and not indented:
                 in_list = False  # a paragraph of its own ends the list
         after_blank = False
     # Code spans open and close within a block: a stray backtick does not reach past it.
-    blocks = re.split(r"(\n[ \t]*\n)", "\n".join(lines))
+    blocks = _BLANK_LINES.split("\n".join(lines))
     return "".join(_without_code_spans(block) for block in blocks)
 
 

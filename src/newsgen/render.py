@@ -167,13 +167,10 @@ def section_id(url: str, name: str) -> str:
 def section_name(text: str) -> str:
     """A heading's name in links: its words in lower case, punctuation dropped, each run of
     spaces and hyphens one hyphen ('Sources & thanks': 'sources-thanks'); composed first,
-    so 'café' typed either way is one name."""
-    text = _NOT_IN_NAME.sub("", unicodedata.normalize("NFC", text)).strip().lower()
-    return _NAME_GAPS.sub("-", text)
+    so 'café' typed either way is one name. Python-Markdown's own slug, as GitHub's."""
+    from markdown.extensions.toc import slugify_unicode
 
-
-_NOT_IN_NAME = re.compile(r"[^\w\s-]")
-_NAME_GAPS = re.compile(r"[-\s]+")
+    return slugify_unicode(unicodedata.normalize("NFC", text), "-")
 
 
 def body_key(article: Article | Document | Notes) -> str:
@@ -819,14 +816,14 @@ def chrome_language(language: str) -> str:
     found = _catalog(language)
     if found is None:
         return "en"
-    name = found[0]
-    if name == language.replace("-", "_"):
+    name, tag = found[0], language.replace("-", "_")
+    if name == tag:
         return language
     from babel.core import parse_locale as split_tag
 
     # The tag's own subtags only: Babel's Locale would add the likely script ('sr-RS' is Cyrl).
     try:
-        script = split_tag(language.replace("-", "_"))[2]
+        script = split_tag(tag)[2]
     except ValueError:
         script = None
     return language if script is None else name.replace("_", "-")
