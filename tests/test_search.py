@@ -59,7 +59,7 @@ def test_a_year_is_one_shard_until_it_grows_large(monkeypatch: pytest.MonkeyPatc
     small = [_article(f"s{i}", dt.date(2019, 1 + i % 3, 1)) for i in range(4)]
     large = [_article(f"l{i}", dt.date(2020, 1 + i % 2, 1)) for i in range(5)]
     monkeypatch.setattr(pages, "SHARD_LIMIT", 4)
-    shards = pages.plan_shards(small + large)
+    shards = pages.plan_shards({2019: tuple(small), 2020: tuple(large)})
     assert list(shards) == ["2019", "2020-01", "2020-02"]
     assert sum(len(items) for items in shards.values()) == 9
     assert {a.slug for a in shards["2020-02"]} == {"l1", "l3"}

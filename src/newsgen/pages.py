@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -498,22 +498,24 @@ SHARD_LIMIT = 400
 well under half a second, while 30 years of 10,000 articles make only 30 shards to merge."""
 
 
-def plan_shards(articles: Iterable[Article]) -> dict[str, tuple[Article, ...]]:
+def plan_shards(
+    by_year: Mapping[int, tuple[Article, ...]],
+) -> dict[str, tuple[Article, ...]]:
     """Shard key ('2021', or '2021-03' in a large year) → its articles in timeline order."""
-    return by_period(articles, SHARD_LIMIT)
+    return by_period(by_year, SHARD_LIMIT)
 
 
-def by_period(articles: Iterable[Article], limit: int) -> dict[str, tuple[Article, ...]]:
-    """Articles by year ('2021'), or by month ('2021-03') in a year of more than limit;
-    years and months ascending, each in the order the articles come."""
-    by_year: dict[int, list[Article]] = {}
-    for article in articles:
-        by_year.setdefault(article.year, []).append(article)
+def by_period(
+    by_year: Mapping[int, tuple[Article, ...]], limit: int
+) -> dict[str, tuple[Article, ...]]:
+    """A year's articles (``Archive.by_year``) under its year ('2021'), or by month
+    ('2021-03') in a year of more than limit; years and months ascending, each in the
+    order the articles come."""
     periods: dict[str, tuple[Article, ...]] = {}
     for year in sorted(by_year):
         items = by_year[year]
         if len(items) <= limit:
-            periods[f"{year:04d}"] = tuple(items)
+            periods[f"{year:04d}"] = items
             continue
         by_month: dict[int, list[Article]] = {}
         for article in items:
@@ -525,7 +527,7 @@ def by_period(articles: Iterable[Article], limit: int) -> dict[str, tuple[Articl
 
 def _search(archive: Archive) -> Iterator[Page]:
     """The search page, and the index shards it merges: Pagefind's, and the titles' twins."""
-    shards = plan_shards(archive.articles)
+    shards = plan_shards(archive.by_year)
     yield Page(urls.SEARCH, "search.html", {"shards": list(shards)})
     for key, articles in shards.items():
         # A shard holds a year, or a month of a large one: its year's group decides both.
@@ -571,7 +573,7 @@ def _sitemaps(archive: Archive, pages: Sequence[Page]) -> list[Page]:
     (as many as the groups: countries, years, topics, stories) follows every change.
     """
     maps: list[tuple[str, Sitemap, tuple[str, ...] | None]] = []
-    for key, articles in by_period(archive.articles, SITEMAP_LIMIT).items():
+    for key, articles in by_period(archive.by_year, SITEMAP_LIMIT).items():
         entries: Sitemap = [(urls.article_url(a), a.date.isoformat()) for a in articles]
         inputs = (f"y:{int(key[:4])}",)  # a month's sitemap too: its year's group decides
         maps.extend((part, chunk, inputs) for part, chunk in _sitemap_parts(key, entries))
