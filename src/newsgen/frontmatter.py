@@ -81,15 +81,10 @@ def decode_text(data: bytes, path: Path) -> str:
 def line_at(text: str | bytes, index: int) -> int:
     """The line (from 1) that text[index] stands on, its lines ended as editors end them:
     by a line feed, a carriage return and line feed, or a carriage return alone."""
-    if isinstance(text, bytes):
-        feeds, returns, pairs = text.count(b"\n", 0, index), text.count(b"\r", 0, index), 0
-        if returns:
-            pairs = text.count(b"\r\n", 0, index)
-    else:
-        feeds, returns, pairs = text.count("\n", 0, index), text.count("\r", 0, index), 0
-        if returns:
-            pairs = text.count("\r\n", 0, index)
-    return feeds + returns - pairs + 1
+    if isinstance(text, bytes):  # latin-1: a character for each byte, the same counts
+        text = text[:index].decode("latin-1")
+    ends = text.count("\n", 0, index) + text.count("\r", 0, index)
+    return ends - text.count("\r\n", 0, index) + 1
 
 
 CONTROL_CHARACTERS = _CONTROL
